@@ -1,0 +1,142 @@
+"""The bubblewrap command line that jails one local kernel.
+
+The jail has no network (its own empty network namespace), no environment but what we set,
+its own PID/IPC/UTS namespaces, a read-only view of `/usr` and the Python installation only,
+a size-capped writable home, the thread's data read-only, and runs as a throwaway uid with
+resource limits. Nothing else of the host (project directory, the operator's home, other
+sandboxes) exists inside it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import sysconfig
+from dataclasses import dataclass
+from pathlib import Path
+
+from agent.errors import SandboxUnavailable
+from agent.sandbox.base import DATA_DIR
+
+HOME = "/home/user"
+IPC_DIR = "/run/kernel"
+BOOT_FILE = "/opt/dataagent/boot.py"
+
+
+@dataclass(frozen=True)
+class JailLimits:
+    """Per-sandbox resource limits."""
+
+    memory_mb: int = 2048  # address space; pandas needs about 1 GiB just to import comfortably
+    home_mb: int = 256  # the writable home and /tmp, each
+    max_file_mb: int = 256
+    max_processes: int = 128  # threads count too; the kernel alone runs about ten
+    max_open_files: int = 256
+    output_cap_bytes: int = 1 << 20
+
+
+def require_tools() -> dict[str, str]:
+    """Find bwrap, setpriv and prlimit, or explain which Debian package to install."""
+    found: dict[str, str] = {}
+    for tool, package in (("bwrap", "bubblewrap"), ("setpriv", "util-linux"), ("prlimit", "util-linux")):
+        path = shutil.which(tool, path="/usr/bin:/bin:/usr/sbin:/sbin:" + os.environ.get("PATH", ""))
+        if path is None:
+            raise SandboxUnavailable(
+                f"The local sandbox needs `{tool}`, which is not installed. "
+                f"Install it with `sudo apt-get install {package}`, or set E2B_API_KEY to use E2B."
+            )
+        found[tool] = path
+    return found
+
+
+def _python_roots() -> list[str]:
+    """Directories that must be visible for this interpreter and its packages to run."""
+    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+        roots.add(sysconfig.get_path(key))
+    # Only keep outermost directories, and never bind anything under /usr twice.
+    kept: list[str] = []
+    for root in sorted(r for r in roots if r and not r.startswith("/usr/")):
+        if not any(root == k or root.startswith(k + "/") for k in kept):
+            kept.append(root)
+    return kept
+
+
+def _with_parents(path: str) -> list[str]:
+    """bwrap creates missing parents 0700; make them traversable for the unprivileged uid."""
+    args: list[str] = []
+    parts = Path(path).parts[1:-1]
+    current = ""
+    for part in parts:
+        current += "/" + part
+        args += ["--perms", "0755", "--dir", current]
+    return args
+
+
+def build_argv(
+    *,
+    tools: dict[str, str],
+    uid: int | None,
+    workspace: Path,
+    boot_file: Path,
+    limits: JailLimits,
+    python: str = sys.executable,
+) -> list[str]:
+    """Argv that starts an ipykernel inside the jail, reading its connection file from IPC_DIR."""
+    argv = [
+        tools["bwrap"],
+        "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
+        "--die-with-parent", "--new-session", "--clearenv",
+        "--hostname", "sandbox",
+        "--ro-bind", "/usr", "/usr",
+        "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
+        "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin",
+        "--proc", "/proc", "--dev", "/dev",
+        "--size", str(limits.home_mb << 20), "--perms", "1777", "--tmpfs", "/tmp",
+    ]  # fmt: skip
+    if os.path.isdir("/etc/alternatives"):
+        argv += ["--ro-bind", "/etc/alternatives", "/etc/alternatives"]
+    for root in _python_roots():
+        argv += [*_with_parents(root), "--ro-bind", root, root]
+    argv += _with_parents(BOOT_FILE) + ["--ro-bind", str(boot_file), BOOT_FILE]
+    argv += ["--size", str(limits.home_mb << 20), "--perms", "1777", "--tmpfs", HOME]
+    argv += ["--ro-bind", str(workspace / "data"), DATA_DIR]
+    argv += _with_parents(IPC_DIR) + ["--bind", str(workspace / "ipc"), IPC_DIR]
+    env = {
+        "HOME": HOME,
+        "USER": "sandbox",
+        "PATH": f"{os.path.dirname(python)}:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "TZ": "UTC",
+        "MPLBACKEND": "Agg",
+        "MPLCONFIGDIR": f"{HOME}/.config/matplotlib",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "JUPYTER_PLATFORM_DIRS": "1",
+        "DATAAGENT_OUTPUT_CAP": str(limits.output_cap_bytes),
+    }
+    for name, value in env.items():
+        argv += ["--setenv", name, value]
+    argv += ["--chdir", HOME, "--"]
+    if uid is not None:
+        # As root RLIMIT_NPROC is ignored, so the kernel runs as a uid of its own; that also makes
+        # each sandbox's processes and files foreign to every other sandbox.
+        argv += [tools["setpriv"], f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs", "--"]
+    argv += [
+        tools["prlimit"],
+        f"--as={limits.memory_mb << 20}",
+        f"--nproc={limits.max_processes}",
+        f"--fsize={limits.max_file_mb << 20}",
+        f"--nofile={limits.max_open_files}",
+        "--core=0",
+        "--",
+        python, "-m", "ipykernel_launcher",
+        "-f", f"{IPC_DIR}/kernel.json",
+        f"--IPKernelApp.exec_files={BOOT_FILE}",
+        "--HistoryManager.enabled=False",
+        "--InteractiveShell.colors=nocolor",
+    ]  # fmt: skip
+    return argv

@@ -1,0 +1,140 @@
+"""Talking to a Jupyter kernel over ZeroMQ: run one cell, gather what it produced.
+
+Shared by anything that drives an ipykernel (the local jail today). Turns the iopub message
+stream into an `Execution`, capping text on this side too, so a kernel that slipped its own
+output cap still cannot make the host hold more than `output_cap` bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import time
+from queue import Empty
+from dataclasses import dataclass, field
+from typing import Any
+
+from jupyter_client.asynchronous import AsyncKernelClient
+
+from agent.sandbox.base import Execution, ExecutionError, Result
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+
+
+def strip_ansi(text: str) -> str:
+    return _ANSI.sub("", text)
+
+
+@dataclass
+class _Collector:
+    """Accumulates one cell's outputs, keeping at most `cap` characters of text."""
+
+    cap: int
+    stdout: list[str] = field(default_factory=list)
+    stderr: list[str] = field(default_factory=list)
+    results: list[Result] = field(default_factory=list)
+    error: ExecutionError | None = None
+    kept: int = 0
+    truncated: bool = False
+
+    def add_stream(self, name: str, text: str) -> None:
+        if "[output truncated:" in text:
+            self.truncated = True
+        room = self.cap - self.kept
+        if len(text) > room:
+            text = text[: max(room, 0)]
+            self.truncated = True
+        self.kept += len(text)
+        if text:
+            (self.stderr if name == "stderr" else self.stdout).append(text)
+
+    def add_data(self, data: dict[str, Any], main: bool) -> None:
+        png: bytes | None = None
+        if isinstance(data.get("image/png"), str):
+            try:
+                png = base64.b64decode(data["image/png"])
+            except (binascii.Error, ValueError):
+                png = None
+        text = data.get("text/plain")
+        if png is not None:
+            # A figure's text/plain is just its repr; keeping it would read as a result.
+            self.results.append(Result(png=png, is_main_result=main))
+        elif isinstance(text, str):
+            self.results.append(Result(text=text[: self.cap], is_main_result=main))
+
+    def add_error(self, content: dict[str, Any]) -> None:
+        tb = "\n".join(strip_ansi(line) for line in content.get("traceback", []))
+        self.error = ExecutionError(
+            name=str(content.get("ename", "Error")),
+            value=strip_ansi(str(content.get("evalue", ""))),
+            traceback=tb[-20_000:],
+        )
+
+    def handle(self, msg: dict[str, Any]) -> None:
+        kind = msg["msg_type"]
+        content = msg["content"]
+        if kind == "stream":
+            self.add_stream(content.get("name", "stdout"), content.get("text", ""))
+        elif kind in ("display_data", "execute_result"):
+            self.add_data(content.get("data", {}), main=kind == "execute_result")
+        elif kind == "error":
+            self.add_error(content)
+
+    def execution(self, started: float) -> Execution:
+        return Execution(
+            stdout="".join(self.stdout),
+            stderr="".join(self.stderr),
+            results=tuple(self.results),
+            error=self.error,
+            truncated=self.truncated,
+            duration_s=time.monotonic() - started,
+        )
+
+
+class CellTimeout(Exception):
+    """The cell ran past its deadline (the kernel may still be busy with it)."""
+
+
+async def run_cell(client: AsyncKernelClient, code: str, timeout: float, output_cap: int) -> Execution:
+    """Execute `code` and gather its outputs until the kernel reports it idle.
+
+    Raises:
+        CellTimeout: the deadline passed first; outputs so far are attached as `args[0]`.
+    """
+    started = time.monotonic()
+    collector = _Collector(cap=output_cap)
+    msg_id = client.execute(code, store_history=True, allow_stdin=False, stop_on_error=False)
+    deadline = started + timeout
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise CellTimeout(collector.execution(started))
+        try:
+            msg = await client.get_iopub_msg(timeout=min(remaining, 1.0))
+        except Empty:
+            continue
+        if msg.get("parent_header", {}).get("msg_id") != msg_id:
+            continue
+        if msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle":
+            return collector.execution(started)
+        collector.handle(msg)
+
+
+async def drain_until_idle(client: AsyncKernelClient, timeout: float) -> bool:
+    """After an interrupt, wait for the kernel to go idle; True when it did."""
+    deadline = time.monotonic() + timeout
+    while (remaining := deadline - time.monotonic()) > 0:
+        try:
+            msg = await client.get_iopub_msg(timeout=min(remaining, 0.5))
+        except Empty:
+            continue
+        if msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle":
+            return True
+    return False
+
+
+def send_interrupt(client: AsyncKernelClient) -> None:
+    """Interrupt over the control channel: the kernel signals its own process group."""
+    msg = client.session.msg("interrupt_request", content={})
+    client.control_channel.send(msg)

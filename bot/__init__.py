@@ -1,0 +1,1 @@
+"""DataAgent bot wiring."""
