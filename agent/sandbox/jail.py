@@ -36,11 +36,15 @@ class JailLimits:
     output_cap_bytes: int = 1 << 20
 
 
-def require_tools() -> dict[str, str]:
+DEFAULT_TOOL_PATH = "/usr/bin:/bin:/usr/sbin:/sbin"
+
+
+def require_tools(search_path: str | None = None) -> dict[str, str]:
     """Find bwrap, setpriv and prlimit, or explain which Debian package to install."""
     found: dict[str, str] = {}
+    search_path = search_path or DEFAULT_TOOL_PATH + ":" + os.environ.get("PATH", "")
     for tool, package in (("bwrap", "bubblewrap"), ("setpriv", "util-linux"), ("prlimit", "util-linux")):
-        path = shutil.which(tool, path="/usr/bin:/bin:/usr/sbin:/sbin:" + os.environ.get("PATH", ""))
+        path = shutil.which(tool, path=search_path)
         if path is None:
             raise SandboxUnavailable(
                 f"The local sandbox needs `{tool}`, which is not installed. "
@@ -99,10 +103,10 @@ def build_argv(
         argv += ["--ro-bind", "/etc/alternatives", "/etc/alternatives"]
     for root in _python_roots():
         argv += [*_with_parents(root), "--ro-bind", root, root]
-    argv += _with_parents(BOOT_FILE) + ["--ro-bind", str(boot_file), BOOT_FILE]
+    argv += [*_with_parents(BOOT_FILE), "--ro-bind", str(boot_file), BOOT_FILE]
     argv += ["--size", str(limits.home_mb << 20), "--perms", "1777", "--tmpfs", HOME]
     argv += ["--ro-bind", str(workspace / "data"), DATA_DIR]
-    argv += _with_parents(IPC_DIR) + ["--bind", str(workspace / "ipc"), IPC_DIR]
+    argv += [*_with_parents(IPC_DIR), "--bind", str(workspace / "ipc"), IPC_DIR]
     env = {
         "HOME": HOME,
         "USER": "sandbox",
@@ -124,7 +128,14 @@ def build_argv(
     if uid is not None:
         # As root RLIMIT_NPROC is ignored, so the kernel runs as a uid of its own; that also makes
         # each sandbox's processes and files foreign to every other sandbox.
-        argv += [tools["setpriv"], f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs", "--"]
+        argv += [
+            tools["setpriv"],
+            f"--reuid={uid}",
+            f"--regid={uid}",
+            "--clear-groups",
+            "--no-new-privs",
+            "--",
+        ]
     argv += [
         tools["prlimit"],
         f"--as={limits.memory_mb << 20}",

@@ -11,15 +11,18 @@ import base64
 import binascii
 import re
 import time
-from queue import Empty
 from dataclasses import dataclass, field
+from queue import Empty
 from typing import Any
 
-from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.asynchronous.client import AsyncKernelClient
 
 from agent.sandbox.base import Execution, ExecutionError, Result
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+
+
+_MARK = "[output truncated:"
 
 
 def strip_ansi(text: str) -> str:
@@ -39,11 +42,14 @@ class _Collector:
     truncated: bool = False
 
     def add_stream(self, name: str, text: str) -> None:
-        if "[output truncated:" in text:
+        if _MARK in text:
             self.truncated = True
-        room = self.cap - self.kept
+        # The kernel caps itself at `cap`; the slack lets its own truncation marker through.
+        room = self.cap + 1024 - self.kept
         if len(text) > room:
             text = text[: max(room, 0)]
+            if not self.truncated:
+                text += f"\n{_MARK} more than {self.cap} bytes]\n"
             self.truncated = True
         self.kept += len(text)
         if text:
@@ -95,12 +101,17 @@ class _Collector:
 class CellTimeout(Exception):
     """The cell ran past its deadline (the kernel may still be busy with it)."""
 
+    def __init__(self, partial: Execution, msg_id: str) -> None:
+        super().__init__(partial, msg_id)
+        self.partial = partial
+        self.msg_id = msg_id
+
 
 async def run_cell(client: AsyncKernelClient, code: str, timeout: float, output_cap: int) -> Execution:
     """Execute `code` and gather its outputs until the kernel reports it idle.
 
     Raises:
-        CellTimeout: the deadline passed first; outputs so far are attached as `args[0]`.
+        CellTimeout: the deadline passed first; it carries the outputs so far.
     """
     started = time.monotonic()
     collector = _Collector(cap=output_cap)
@@ -109,7 +120,7 @@ async def run_cell(client: AsyncKernelClient, code: str, timeout: float, output_
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise CellTimeout(collector.execution(started))
+            raise CellTimeout(collector.execution(started), msg_id)
         try:
             msg = await client.get_iopub_msg(timeout=min(remaining, 1.0))
         except Empty:
@@ -121,15 +132,19 @@ async def run_cell(client: AsyncKernelClient, code: str, timeout: float, output_
         collector.handle(msg)
 
 
-async def drain_until_idle(client: AsyncKernelClient, timeout: float) -> bool:
-    """After an interrupt, wait for the kernel to go idle; True when it did."""
+async def drain_until_idle(client: AsyncKernelClient, msg_id: str, timeout: float) -> bool:
+    """After an interrupt, wait for the kernel to finish cell `msg_id`; True when it did."""
     deadline = time.monotonic() + timeout
     while (remaining := deadline - time.monotonic()) > 0:
         try:
             msg = await client.get_iopub_msg(timeout=min(remaining, 0.5))
         except Empty:
             continue
-        if msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle":
+        if (
+            msg["msg_type"] == "status"
+            and msg["content"].get("execution_state") == "idle"
+            and msg.get("parent_header", {}).get("msg_id") == msg_id
+        ):
             return True
     return False
 

@@ -23,7 +23,7 @@ import uuid
 from contextlib import suppress
 from pathlib import Path
 
-from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.asynchronous.client import AsyncKernelClient
 
 from agent.errors import SandboxLost, SandboxUnavailable
 from agent.sandbox import jail, procs
@@ -49,6 +49,7 @@ class LocalSandbox:
         self._proc: asyncio.subprocess.Process | None = None
         self._client: AsyncKernelClient | None = None
         self._keep: set[int] = set()
+        self._kernel_pid = 0
         self._stderr_tail: collections.deque[str] = collections.deque(maxlen=40)
         self._stderr_task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
@@ -90,7 +91,9 @@ class LocalSandbox:
         died.cancel()
         # Whatever runs in the jail now (its init and the kernel) is legitimate; anything that
         # appears later was started by user code and is fair game for `reap_strays`.
-        self._keep = {pid for pid, _ in procs.descendants(self._proc.pid)}
+        initial = procs.descendants(self._proc.pid)
+        self._keep = {pid for pid, _ in initial}
+        self._kernel_pid = initial[-1][0]  # bwrap's init comes first, the kernel below it
 
     async def _read_stderr(self) -> None:
         assert self._proc is not None and self._proc.stderr is not None
@@ -121,7 +124,7 @@ class LocalSandbox:
                     try:
                         return cell.result()
                     except CellTimeout as timed_out:
-                        return await self._interrupt(timed_out.args[0], timeout, died)
+                        return await self._interrupt(timed_out, timeout, died)
                 raise self._lost_error()
             finally:
                 cell.cancel()
@@ -129,19 +132,21 @@ class LocalSandbox:
                 if self._proc.returncode is None:
                     await asyncio.to_thread(procs.reap_strays, self._proc.pid, self._keep)
 
-    async def _interrupt(
-        self, partial: Execution, timeout: float, died: asyncio.Task[int]
-    ) -> Execution:
-        assert self._client is not None
+    async def _interrupt(self, timed_out: CellTimeout, timeout: float, died: asyncio.Task[int]) -> Execution:
+        assert self._client is not None and self._proc is not None
         log.info("sandbox_cell_timeout sandbox=%s timeout_s=%.1f", self._id, timeout)
+        # Freeze the kernel while its offspring are killed, so a fork bomb cannot outpace us;
+        # forked copies of the kernel would otherwise also answer the interrupt on its sockets.
+        await asyncio.to_thread(procs.freeze_and_reap, self._proc.pid, self._keep, self._kernel_pid)
         send_interrupt(self._client)
-        idle = asyncio.create_task(drain_until_idle(self._client, INTERRUPT_GRACE_S))
+        idle = asyncio.create_task(drain_until_idle(self._client, timed_out.msg_id, INTERRUPT_GRACE_S))
         await asyncio.wait({idle, died}, return_when=asyncio.FIRST_COMPLETED)
         if not (idle.done() and idle.result()):
             idle.cancel()
             log.warning("sandbox_unresponsive sandbox=%s: killing it", self._id)
             await self.close()
             raise SandboxLost("The sandbox did not stop after its time limit and was shut down.")
+        partial = timed_out.partial
         return Execution(
             stdout=partial.stdout,
             stderr=partial.stderr,
@@ -212,14 +217,16 @@ class LocalSandboxProvider:
         root: Path | None = None,
         limits: jail.JailLimits | None = None,
         start_timeout_s: float = 60.0,
+        tool_path: str | None = None,
     ) -> None:
         self._root = root
+        self._tool_path = tool_path
         self._limits = limits or jail.JailLimits()
         self._start_timeout_s = start_timeout_s
         self._live: dict[str, LocalSandbox] = {}
 
     async def create(self) -> LocalSandbox:
-        tools = jail.require_tools()
+        tools = jail.require_tools(self._tool_path)
         sandbox_id = f"local-{uuid.uuid4().hex}"
         uid = self._pick_uid() if os.geteuid() == 0 else None
         workspace = Path(tempfile.mkdtemp(prefix="dataagent-sbx-", dir=self._root))
@@ -239,7 +246,9 @@ class LocalSandboxProvider:
         if uid is not None:
             os.chown(ipc, uid, uid)
             os.chown(ipc / "kernel.json", uid, uid)
-        argv = jail.build_argv(tools=tools, uid=uid, workspace=workspace, boot_file=_BOOT_FILE, limits=self._limits)
+        argv = jail.build_argv(
+            tools=tools, uid=uid, workspace=workspace, boot_file=_BOOT_FILE, limits=self._limits
+        )
         sandbox = LocalSandbox(sandbox_id, workspace, uid, self._limits.output_cap_bytes)
         await sandbox.start(argv, self._start_timeout_s)
         self._live[sandbox_id] = sandbox

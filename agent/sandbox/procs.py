@@ -6,6 +6,7 @@ of ours.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -54,10 +55,8 @@ def alive(proc: ProcId) -> bool:
 def kill_all(procs: Iterable[ProcId]) -> None:
     for proc in procs:
         if alive(proc):
-            try:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(proc[0], signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
 
 
 def reap_strays(root: int, keep: set[int], *, rounds: int = 50) -> int:
@@ -75,6 +74,19 @@ def reap_strays(root: int, keep: set[int], *, rounds: int = 50) -> int:
         killed += len(strays)
         time.sleep(0.01)
     return killed
+
+
+def freeze_and_reap(root: int, keep: set[int], frozen: int) -> int:
+    """Stop `frozen` (the kernel), kill every other stray under `root`, then let it go on."""
+    try:
+        os.kill(frozen, signal.SIGSTOP)
+    except ProcessLookupError:
+        return 0
+    try:
+        return reap_strays(root, keep)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(frozen, signal.SIGCONT)
 
 
 def wait_gone(procs: Iterable[ProcId], timeout: float) -> bool:

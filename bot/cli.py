@@ -1,0 +1,121 @@
+"""The `dataagent` command line (also `python -m bot`)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from agent.errors import ConfigError, DataAgentError, SandboxLost
+from agent.sandbox.base import Execution
+from bot.config import Settings
+from bot.logs import setup_logging
+from bot.services import make_sandbox_provider
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dataagent", description="DataAgent: a data-analyst bot for Slack.")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("serve", help="run the Slack bot (the default)")
+    sandbox = sub.add_parser("sandbox", help="sandbox tools for operators")
+    sandbox_sub = sandbox.add_subparsers(dest="sandbox_command", required=True)
+    run = sandbox_sub.add_parser(
+        "run", help="run a Python file in a fresh sandbox and print what it produced"
+    )
+    run.add_argument("file", type=Path)
+    run.add_argument("--json", action="store_true", help="print the execution as JSON")
+    run.add_argument("--timeout", type=float, default=None, help="seconds before the cell is stopped")
+    return parser
+
+
+async def _sandbox_run(settings: Settings, code: str, timeout: float) -> tuple[Execution | None, str | None]:
+    provider = make_sandbox_provider(settings)
+    try:
+        box = await provider.create()
+        try:
+            return await box.run(code, timeout=timeout), None
+        except SandboxLost as lost:
+            return None, str(lost)
+        finally:
+            await box.close()
+    finally:
+        await provider.aclose()
+
+
+def _print_execution(execution: Execution, lost: str | None, as_json: bool) -> None:
+    if as_json:
+        if execution is None:
+            data = {
+                "stdout": "",
+                "stderr": "",
+                "error": None,
+                "results": [],
+                "truncated": False,
+                "lost": True,
+            }
+        else:
+            data = execution.to_json()
+        if lost:
+            data["lost"] = True
+            data["lost_reason"] = lost
+        print(json.dumps(data))
+        return
+    if execution.stdout:
+        print(execution.stdout, end="" if execution.stdout.endswith("\n") else "\n")
+    if execution.stderr:
+        print(execution.stderr, end="", file=sys.stderr)
+    for index, result in enumerate(execution.results, 1):
+        if result.png is not None:
+            print(f"[figure {index}: PNG, {len(result.png)} bytes]")
+        elif result.is_main_result and result.text is not None:
+            print(result.text)
+    if execution.error is not None:
+        print(
+            execution.error.traceback or f"{execution.error.name}: {execution.error.value}", file=sys.stderr
+        )
+    if execution.truncated:
+        print("[output was truncated]", file=sys.stderr)
+
+
+def _cmd_sandbox_run(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        code = args.file.read_text(encoding="utf-8")
+    except OSError as exc:
+        print(f"dataagent: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return EXIT_USAGE
+    timeout = args.timeout or settings.cell_timeout_s
+    execution, lost = asyncio.run(_sandbox_run(settings, code, timeout))
+    if execution is None:
+        if args.json:
+            _print_execution(Execution(), lost, True)
+        else:
+            print(f"dataagent: the sandbox was lost: {lost}", file=sys.stderr)
+        return EXIT_FAILED
+    _print_execution(execution, lost, args.json)
+    return EXIT_OK if execution.error is None else EXIT_FAILED
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.load()
+    except ConfigError as exc:
+        print(f"dataagent: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    setup_logging("WARNING" if args.command != "serve" else settings.log_level, settings.secrets)
+    try:
+        if args.command == "sandbox":
+            return _cmd_sandbox_run(settings, args)
+        print("dataagent: `serve` is not available yet in this build.", file=sys.stderr)
+        return EXIT_USAGE
+    except ConfigError as exc:
+        print(f"dataagent: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except DataAgentError as exc:
+        print(f"dataagent: {exc}", file=sys.stderr)
+        return EXIT_FAILED

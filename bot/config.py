@@ -1,0 +1,111 @@
+"""Settings: the one place that reads the environment.
+
+`Settings.from_env(mapping)` builds a frozen object from any mapping, so tests pass a dict and
+the CLI passes `os.environ` merged over `.env`. Secrets are kept out of `repr`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+from agent.errors import ConfigError
+
+DEFAULT_MODEL = "openai/gpt-oss-120b"
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}.") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, not {value}.")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, not {raw!r}.") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be positive, not {raw!r}.")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, with the documented defaults (README, configuration table)."""
+
+    slack_bot_token: str = field(default="", repr=False)
+    slack_app_token: str = field(default="", repr=False)
+    slack_signing_secret: str = field(default="", repr=False)
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    port: int = 3000
+    groq_api_key: str = field(default="", repr=False)
+    groq_base_url: str | None = None
+    llm_model: str = DEFAULT_MODEL
+    sandbox: str = "local"
+    e2b_api_key: str = field(default="", repr=False)
+    e2b_domain: str | None = None
+    redis_url: str | None = None
+    data_dir: Path = Path(".dataagent")
+    max_file_mb: int = 100
+    retention_days: int = 7
+    cell_timeout_s: float = 120.0
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        """Build settings from environment-like mapping; raises ConfigError on bad values."""
+        e2b_key = env.get("E2B_API_KEY", "").strip()
+        sandbox = env.get("SANDBOX", "").strip().lower() or ("e2b" if e2b_key else "local")
+        if sandbox not in ("e2b", "local"):
+            raise ConfigError(f"SANDBOX must be 'e2b' or 'local', not {sandbox!r}.")
+        if sandbox == "e2b" and not e2b_key:
+            raise ConfigError("SANDBOX=e2b needs E2B_API_KEY (create one at e2b.dev → API keys).")
+        api_url = env.get("SLACK_API_URL", "").strip() or DEFAULT_SLACK_API_URL
+        return cls(
+            slack_bot_token=env.get("SLACK_BOT_TOKEN", "").strip(),
+            slack_app_token=env.get("SLACK_APP_TOKEN", "").strip(),
+            slack_signing_secret=env.get("SLACK_SIGNING_SECRET", "").strip(),
+            slack_api_url=api_url if api_url.endswith("/") else api_url + "/",
+            port=_int(env, "PORT", 3000),
+            groq_api_key=env.get("GROQ_API_KEY", "").strip(),
+            groq_base_url=env.get("GROQ_BASE_URL", "").strip() or None,
+            llm_model=env.get("LLM_MODEL", "").strip() or DEFAULT_MODEL,
+            sandbox=sandbox,
+            e2b_api_key=e2b_key,
+            e2b_domain=env.get("E2B_DOMAIN", "").strip() or None,
+            redis_url=env.get("REDIS_URL", "").strip() or None,
+            data_dir=Path(env.get("DATA_DIR", "").strip() or ".dataagent"),
+            max_file_mb=_int(env, "MAX_FILE_MB", 100),
+            retention_days=_int(env, "RETENTION_DAYS", 7),
+            cell_timeout_s=_float(env, "CELL_TIMEOUT_S", 120.0),
+            log_level=(env.get("LOG_LEVEL", "").strip() or "INFO").upper(),
+        )
+
+    @classmethod
+    def load(cls, env_file: str | Path = ".env") -> Settings:
+        """The process environment over the optional `.env` file."""
+        file_values = {k: v for k, v in dotenv_values(env_file).items() if v is not None}
+        return cls.from_env({**file_values, **os.environ})
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret value, for log redaction."""
+        values = (self.slack_bot_token, self.slack_app_token, self.slack_signing_secret,
+                  self.groq_api_key, self.e2b_api_key)  # fmt: skip
+        return tuple(v for v in values if v)

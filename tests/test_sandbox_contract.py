@@ -1,0 +1,100 @@
+"""The contract every sandbox backend keeps, run against the local jail and the E2B fake."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+
+import pytest
+
+from agent.errors import SandboxLost
+from agent.sandbox.base import Sandbox, SandboxProvider
+from agent.sandbox.local import LocalSandboxProvider
+from tests.sandbox_helpers import PNG_MAGIC, TWO_FIGURES_AND_A_BLANK
+
+BACKENDS = ["local", "e2b"]
+
+
+@pytest.fixture(params=BACKENDS)
+async def provider(request: pytest.FixtureRequest) -> AsyncIterator[SandboxProvider]:
+    if request.param == "local":
+        local = LocalSandboxProvider()
+        yield local
+        await local.aclose()
+    else:
+        yield request.getfixturevalue("e2b_provider")
+
+
+@pytest.fixture
+async def sandbox(provider: SandboxProvider) -> AsyncIterator[Sandbox]:
+    box = await provider.create()
+    yield box
+    await box.close()
+
+
+async def test_print_goes_to_stdout_and_last_expression_is_the_main_result(sandbox: Sandbox) -> None:
+    execution = await sandbox.run("print('hello')\n6 * 7", timeout=30)
+    assert execution.error is None
+    assert execution.stdout == "hello\n"
+    assert execution.main_text == "42"
+
+
+async def test_state_persists_between_runs(sandbox: Sandbox) -> None:
+    await sandbox.run("import pandas as pd\nframe = pd.DataFrame({'v': [1, 2, 3]})", timeout=60)
+    execution = await sandbox.run("print(frame['v'].sum())", timeout=30)
+    assert execution.stdout.strip() == "6"
+
+
+async def test_a_failing_cell_is_an_error_value_with_a_clean_traceback(sandbox: Sandbox) -> None:
+    execution = await sandbox.run("def f():\n    return {}['missing']\nf()", timeout=30)
+    assert execution.error is not None
+    assert execution.error.name == "KeyError"
+    assert "missing" in execution.error.value
+    assert "return {}['missing']" in execution.error.traceback
+    assert not re.search(r"\x1b\[", execution.error.traceback)
+    # The sandbox is still usable after a failure.
+    assert (await sandbox.run("1 + 1", timeout=30)).main_text == "2"
+
+
+async def test_every_figure_comes_back_as_png_and_blank_ones_are_dropped(sandbox: Sandbox) -> None:
+    execution = await sandbox.run(TWO_FIGURES_AND_A_BLANK, timeout=60)
+    assert execution.error is None, execution.error
+    assert "drew two" in execution.stdout
+    assert len(execution.pngs) == 2
+    assert all(png.startswith(PNG_MAGIC) for png in execution.pngs)
+
+
+async def test_an_uploaded_file_is_readable_by_code(sandbox: Sandbox) -> None:
+    path = await sandbox.upload("sales.csv", b"region,amount\nnorth,10\nsouth,32\n")
+    assert path == "/home/user/data/sales.csv"
+    execution = await sandbox.run(
+        f"import pandas as pd\nprint(pd.read_csv({path!r})['amount'].sum())", timeout=60
+    )
+    assert execution.stdout.strip() == "42"
+
+
+async def test_a_timeout_stops_the_cell_and_keeps_the_state(sandbox: Sandbox) -> None:
+    await sandbox.run("kept = 'still here'", timeout=30)
+    execution = await sandbox.run("while True:\n    pass", timeout=2)
+    assert execution.error is not None
+    assert execution.error.name == "TimeoutError"
+    assert (await sandbox.run("print(kept)", timeout=30)).stdout.strip() == "still here"
+
+
+async def test_connect_reattaches_by_handle_and_unknown_handles_are_lost(
+    provider: SandboxProvider, sandbox: Sandbox
+) -> None:
+    await sandbox.run("marker = 7", timeout=30)
+    again = await provider.connect(sandbox.sandbox_id)
+    assert (await again.run("print(marker)", timeout=30)).stdout.strip() == "7"
+    with pytest.raises(SandboxLost):
+        await provider.connect(sandbox.sandbox_id[:-4] + "dead")
+
+
+async def test_closed_sandbox_is_not_alive_and_close_is_idempotent(sandbox: Sandbox) -> None:
+    assert await sandbox.is_alive()
+    await sandbox.close()
+    await sandbox.close()
+    assert not await sandbox.is_alive()
+    with pytest.raises(SandboxLost):
+        await sandbox.run("1", timeout=10)
