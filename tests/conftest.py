@@ -20,7 +20,9 @@ for _var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_prox
 # Silence jupyter's platformdirs migration warning (warnings are errors in this suite).
 os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
 
-pytest_plugins: list[str] = [
+pytest_plugins = [
+    "tests.fakes.e2b_fixture",
+    "tests.fakes.groq_fixture",
 ]
 
 
@@ -42,7 +44,19 @@ def redis_url() -> Iterator[str]:
     workdir = tempfile.mkdtemp(prefix="dataagent-redis-")
     port = free_port()
     proc = subprocess.Popen(
-        [exe, "--port", str(port), "--bind", "127.0.0.1", "--dir", workdir, "--save", "", "--appendonly", "no"],
+        [
+            exe,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            workdir,
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

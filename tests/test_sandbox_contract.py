@@ -15,14 +15,19 @@ from tests.sandbox_helpers import PNG_MAGIC, TWO_FIGURES_AND_A_BLANK
 BACKENDS = ["local", "e2b"]
 
 
+@pytest.fixture
+async def local_provider() -> AsyncIterator[LocalSandboxProvider]:
+    local = LocalSandboxProvider()
+    yield local
+    await local.aclose()
+
+
 @pytest.fixture(params=BACKENDS)
-async def provider(request: pytest.FixtureRequest) -> AsyncIterator[SandboxProvider]:
-    if request.param == "local":
-        local = LocalSandboxProvider()
-        yield local
-        await local.aclose()
-    else:
-        yield request.getfixturevalue("e2b_provider")
+def provider(request: pytest.FixtureRequest) -> SandboxProvider:
+    # A sync fixture: pytest-asyncio cannot resolve an async fixture from inside a running loop.
+    name = "local_provider" if request.param == "local" else "e2b_provider"
+    provider: SandboxProvider = request.getfixturevalue(name)
+    return provider
 
 
 @pytest.fixture
