@@ -23,6 +23,7 @@ os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
 pytest_plugins = [
     "tests.fakes.e2b_fixture",
     "tests.fakes.groq_fixture",
+    "tests.fakes.slack_fixture",
 ]
 
 
