@@ -15,7 +15,7 @@ import time
 
 os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
 
-from agent.sandbox.local import LocalSandboxProvider  # noqa: E402
+from agent.sandbox.local import LocalSandboxProvider
 
 
 def _csv(rows: int) -> bytes:

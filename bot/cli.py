@@ -11,6 +11,7 @@ from pathlib import Path
 
 from agent.errors import ConfigError, DataAgentError, SandboxLost
 from agent.sandbox.base import Execution
+from bot.cli_data import cmd_ask, cmd_profile
 from bot.config import Settings
 from bot.logs import setup_logging
 from bot.services import make_sandbox_provider
@@ -30,6 +31,14 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("file", type=Path)
     run.add_argument("--json", action="store_true", help="print the execution as JSON")
     run.add_argument("--timeout", type=float, default=None, help="seconds before the cell is stopped")
+    prof = sub.add_parser("profile", help="show what the bot sees in a CSV file")
+    prof.add_argument("file", type=Path)
+    prof.add_argument("--json", action="store_true")
+    ask = sub.add_parser("ask", help="ask a question about a CSV file, from the terminal")
+    ask.add_argument("file", type=Path)
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print the result as JSON")
+    ask.add_argument("--charts-dir", type=Path, default=None, help="save the charts as PNG files here")
     return parser
 
 
@@ -100,6 +109,13 @@ def _cmd_sandbox_run(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_OK if execution.error is None else EXIT_FAILED
 
 
+def _cmd_serve(settings: Settings) -> int:
+    from bot.app import Bot  # imported here so the other commands start fast
+
+    asyncio.run(Bot(settings).run_forever())
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -111,8 +127,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "sandbox":
             return _cmd_sandbox_run(settings, args)
-        print("dataagent: `serve` is not available yet in this build.", file=sys.stderr)
-        return EXIT_USAGE
+        if args.command == "profile":
+            return cmd_profile(settings, args)
+        if args.command == "ask":
+            return cmd_ask(settings, args)
+        return _cmd_serve(settings)
     except ConfigError as exc:
         print(f"dataagent: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -61,6 +61,7 @@ class Settings:
     e2b_api_key: str = field(default="", repr=False)
     e2b_domain: str | None = None
     redis_url: str | None = None
+    redis_prefix: str = "dataagent"
     data_dir: Path = Path(".dataagent")
     max_file_mb: int = 100
     retention_days: int = 7
@@ -82,7 +83,7 @@ class Settings:
             slack_app_token=env.get("SLACK_APP_TOKEN", "").strip(),
             slack_signing_secret=env.get("SLACK_SIGNING_SECRET", "").strip(),
             slack_api_url=api_url if api_url.endswith("/") else api_url + "/",
-            port=_int(env, "PORT", 3000),
+            port=_int(env, "PORT", 3000, minimum=0),  # 0: any free port (tests)
             groq_api_key=env.get("GROQ_API_KEY", "").strip(),
             groq_base_url=env.get("GROQ_BASE_URL", "").strip() or None,
             llm_model=env.get("LLM_MODEL", "").strip() or DEFAULT_MODEL,
@@ -90,6 +91,7 @@ class Settings:
             e2b_api_key=e2b_key,
             e2b_domain=env.get("E2B_DOMAIN", "").strip() or None,
             redis_url=env.get("REDIS_URL", "").strip() or None,
+            redis_prefix=env.get("REDIS_PREFIX", "").strip() or "dataagent",
             data_dir=Path(env.get("DATA_DIR", "").strip() or ".dataagent"),
             max_file_mb=_int(env, "MAX_FILE_MB", 100),
             retention_days=_int(env, "RETENTION_DAYS", 7),

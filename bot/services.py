@@ -1,13 +1,23 @@
-"""Building the long-lived resources from settings."""
+"""Building the long-lived resources from settings, and closing them in order."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
+import redis.asyncio as aioredis
+
+from agent.datasets import Datasets
+from agent.engine import Engine, EngineConfig
+from agent.errors import ConfigError
+from agent.llm import GroqLLM
 from agent.sandbox.base import SandboxProvider
 from agent.sandbox.e2b import E2BSandboxProvider
 from agent.sandbox.local import LocalSandboxProvider
+from agent.sessions import Sessions
+from agent.store import Store
 from bot.config import Settings
+from bot.embedded_redis import ensure_redis
 
 
 def make_sandbox_provider(settings: Settings) -> SandboxProvider:
@@ -17,3 +27,39 @@ def make_sandbox_provider(settings: Settings) -> SandboxProvider:
     root = settings.data_dir / "sandboxes"
     root.mkdir(parents=True, exist_ok=True)
     return LocalSandboxProvider(root=Path(root).resolve())
+
+
+def redis_url(settings: Settings) -> str:
+    return settings.redis_url or ensure_redis(settings.data_dir)
+
+
+@dataclass
+class Services:
+    """Everything the bot or the CLI needs to answer questions."""
+
+    redis: aioredis.Redis
+    store: Store
+    provider: SandboxProvider
+    sessions: Sessions
+    llm: GroqLLM
+    engine: Engine
+
+    async def aclose(self) -> None:
+        await self.sessions.aclose()
+        await self.provider.aclose()
+        await self.llm.aclose()
+        await self.redis.aclose()
+
+
+def build_services(settings: Settings, *, namespace: str | None = None) -> Services:
+    """Wire the engine. Raises ConfigError when the LLM key is missing."""
+    if not settings.groq_api_key:
+        raise ConfigError("GROQ_API_KEY is not set. Create a key at console.groq.com → API Keys and export it.")
+    client = aioredis.from_url(redis_url(settings), socket_timeout=30, socket_connect_timeout=10)
+    store = Store(client, namespace=namespace or settings.redis_prefix, retention_days=settings.retention_days)
+    provider = make_sandbox_provider(settings)
+    sessions = Sessions(store, provider)
+    llm = GroqLLM(settings.groq_api_key, settings.llm_model, settings.groq_base_url)
+    datasets = Datasets(store, max_bytes=settings.max_file_mb << 20)
+    engine = Engine(store, sessions, llm, datasets, EngineConfig(cell_timeout_s=settings.cell_timeout_s))
+    return Services(client, store, provider, sessions, llm, engine)

@@ -28,7 +28,6 @@ from tests.fakes.slack_events import (
 )
 from tests.fakes.slack_server import Download, FakeSlack
 
-
 CH = DEFAULT_CHANNEL
 # The fixture's credentials (kept literal here: importing the fixture module would defeat pytest_plugins).
 FAKE_BOT_TOKEN = "xoxb-test"

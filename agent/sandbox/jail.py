@@ -83,6 +83,7 @@ def build_argv(
     tools: dict[str, str],
     uid: int | None,
     workspace: Path,
+    ipc_dir: Path,
     boot_file: Path,
     limits: JailLimits,
     python: str = sys.executable,
@@ -106,7 +107,7 @@ def build_argv(
     argv += [*_with_parents(BOOT_FILE), "--ro-bind", str(boot_file), BOOT_FILE]
     argv += ["--size", str(limits.home_mb << 20), "--perms", "1777", "--tmpfs", HOME]
     argv += ["--ro-bind", str(workspace / "data"), DATA_DIR]
-    argv += [*_with_parents(IPC_DIR), "--bind", str(workspace / "ipc"), IPC_DIR]
+    argv += [*_with_parents(IPC_DIR), "--bind", str(ipc_dir), IPC_DIR]
     env = {
         "HOME": HOME,
         "USER": "sandbox",

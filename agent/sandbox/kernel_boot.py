@@ -4,6 +4,7 @@
 # printing gigabytes cannot flood the host.
 # mypy: ignore-errors
 import base64 as _b64
+import contextlib
 import io as _io
 import os as _os
 
@@ -69,10 +70,8 @@ def _dataagent_boot() -> None:
     ip.events.register("pre_run_cell", reset_cap)
     ip.events.register("post_run_cell", flush_figures)
     ip.colors = "NoColor"
-    try:
+    with contextlib.suppress(Exception):
         ip.run_line_magic("colors", "nocolor")
-    except Exception:
-        pass
 
     import pandas as pd
 

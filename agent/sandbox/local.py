@@ -41,9 +41,10 @@ INTERRUPT_GRACE_S = 5.0
 class LocalSandbox:
     """One jailed kernel. Created by `LocalSandboxProvider.create`."""
 
-    def __init__(self, sandbox_id: str, workspace: Path, uid: int | None, output_cap: int) -> None:
+    def __init__(self, sandbox_id: str, workspace: Path, ipc_dir: Path, uid: int | None, output_cap: int) -> None:
         self._id = sandbox_id
         self._workspace = workspace
+        self._ipc_dir = ipc_dir
         self.uid = uid
         self._output_cap = output_cap
         self._proc: asyncio.subprocess.Process | None = None
@@ -73,8 +74,8 @@ class LocalSandbox:
             start_new_session=True,  # a Ctrl-C aimed at the bot must not reach the kernel
         )
         self._stderr_task = asyncio.create_task(self._read_stderr())
-        info = json.loads((self._workspace / "ipc" / "kernel.json").read_text())
-        info["ip"] = str(self._workspace / "ipc" / "k")
+        info = json.loads((self._ipc_dir / "kernel.json").read_text())
+        info["ip"] = str(self._ipc_dir / "k")
         client = AsyncKernelClient()
         client.load_connection_info(info)
         client.start_channels()
@@ -194,6 +195,7 @@ class LocalSandbox:
         if self._stderr_task is not None:
             self._stderr_task.cancel()
         await asyncio.to_thread(shutil.rmtree, self._workspace, True)
+        await asyncio.to_thread(shutil.rmtree, self._ipc_dir, True)
 
 
 def _explain_start_failure(detail: str) -> str:
@@ -232,8 +234,9 @@ class LocalSandboxProvider:
         workspace = Path(tempfile.mkdtemp(prefix="dataagent-sbx-", dir=self._root))
         (workspace / "data").mkdir(mode=0o755)
         (workspace / "data").chmod(0o755)
-        ipc = workspace / "ipc"
-        ipc.mkdir(mode=0o700)
+        # Unix socket paths are limited to about 107 bytes, so the sockets live in a short temp path
+        # whatever the workspace root is.
+        ipc = Path(tempfile.mkdtemp(prefix="da-ipc-", dir="/tmp" if os.path.isdir("/tmp") else None))
         connection = {
             "transport": "ipc",
             "ip": f"{jail.IPC_DIR}/k",
@@ -247,9 +250,9 @@ class LocalSandboxProvider:
             os.chown(ipc, uid, uid)
             os.chown(ipc / "kernel.json", uid, uid)
         argv = jail.build_argv(
-            tools=tools, uid=uid, workspace=workspace, boot_file=_BOOT_FILE, limits=self._limits
+            tools=tools, uid=uid, workspace=workspace, ipc_dir=ipc, boot_file=_BOOT_FILE, limits=self._limits
         )
-        sandbox = LocalSandbox(sandbox_id, workspace, uid, self._limits.output_cap_bytes)
+        sandbox = LocalSandbox(sandbox_id, workspace, ipc, uid, self._limits.output_cap_bytes)
         await sandbox.start(argv, self._start_timeout_s)
         self._live[sandbox_id] = sandbox
         log.info("sandbox_started kind=local sandbox=%s", sandbox_id)

@@ -1,0 +1,112 @@
+"""Deciding what each column of strings holds: yes/no, integers, numbers, dates or text.
+
+Work is done on each column's distinct values (`pd.factorize`), so a million rows with a few
+thousand distinct values cost a few thousand parses, and results are spread back with `take`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from agent.dates import Dates, Undecided, parse_dates
+from agent.numbers import NULL_TOKENS, decimal_evidence, parse_numbers
+
+# How each kind is stored in the normalized CSV and read back (see agent.ingest's loader).
+TEXT, INTEGER, NULLABLE_INTEGER, FLOAT = "str", "int64", "Int64", "float64"
+BOOL, NULLABLE_BOOL, DATE, DATE_UTC = "bool", "boolean", "date", "date_utc"
+_EVIDENCE_SAMPLE = 2000
+_TRUE, _FALSE = frozenset({"true"}), frozenset({"false"})
+_MAX_BOOL_DISTINCT = 32
+_PADDED = re.compile(r"\n\s|\s\n")
+
+
+@dataclass(frozen=True)
+class Typed:
+    """Typed columns, their storage kinds, the file's decimal mark and notes for the user."""
+
+    frame: pd.DataFrame
+    kinds: tuple[tuple[str, str], ...]
+    decimal: str
+    warnings: tuple[str, ...]
+    blank_rows: np.ndarray  # rows whose every cell was empty or spaces (a "-" or "n/a" is not empty)
+
+
+@dataclass(frozen=True)
+class _Distinct:
+    codes: np.ndarray
+    raw: list[str]
+    stripped: list[str]
+    has_cr: bool
+
+
+def type_columns(frame: pd.DataFrame, delimiter: str) -> Typed:
+    """Give every string column of `frame` its type; text stays text unless every value agrees.
+
+    Args:
+        frame: cells as strings, "" when empty.
+        delimiter: the file's delimiter; a comma-separated file without other clues uses decimal points.
+    """
+    distinct = {str(c): _distinct(frame[c]) for c in frame.columns}
+    comma = dot = 0
+    for d in distinct.values():
+        c, p = decimal_evidence(d.stripped[:_EVIDENCE_SAMPLE])
+        comma, dot = comma + c, dot + p
+    hint = "," if comma > dot else "." if dot > comma or delimiter == "," else None
+    columns: dict[str, pd.Series] = {}
+    kinds: list[tuple[str, str]] = []
+    warnings: list[str] = []
+    used_decimal = hint or "."  # what the file shows; a column that needed "," overrides a guess
+    blank = np.ones(len(frame), dtype=bool)
+    for name, d in distinct.items():
+        blank &= np.array([not v for v in d.stripped], dtype=bool)[d.codes]
+        series, kind, note, decimal = _type_one(d, hint)
+        columns[name] = series
+        kinds.append((name, kind))
+        if decimal == ",":
+            used_decimal = decimal
+        if note:
+            warnings.append(f"column {name!r}: {note}")
+    typed = pd.DataFrame(columns, index=pd.RangeIndex(len(frame)))
+    return Typed(typed, tuple(kinds), used_decimal, tuple(warnings), blank)
+
+
+def _distinct(column: pd.Series) -> _Distinct:
+    codes, uniques = pd.factorize(column.astype(object), sort=False)
+    raw = [str(u) for u in uniques] if len(uniques) and not isinstance(uniques[0], str) else list(uniques)
+    joined = "\n" + "\n".join(raw) + "\n"
+    stripped = [u.strip() for u in raw] if _PADDED.search(joined) else raw
+    return _Distinct(np.asarray(codes), raw, stripped, "\r" in joined)
+
+
+def _type_one(d: _Distinct, hint: str | None) -> tuple[pd.Series, str, str | None, str | None]:
+    """(typed values, storage kind, note, decimal mark used if numeric)."""
+    # Yes/no columns hold a handful of distinct values; skip the check for the rest.
+    lowered = {s.lower() for s in d.stripped} - NULL_TOKENS if len(d.stripped) <= _MAX_BOOL_DISTINCT else set()
+    if lowered and lowered <= (_TRUE | _FALSE):
+        flags = [True if s.lower() in _TRUE else False if s.lower() in _FALSE else None for s in d.stripped]
+        if None in flags:
+            return pd.Series(pd.array(flags, dtype="boolean").take(d.codes)), NULLABLE_BOOL, None, None
+        return pd.Series(np.array(flags, dtype=bool)[d.codes]), BOOL, None, None
+    numbers = parse_numbers(d.stripped, hint)
+    if numbers is not None:
+        missing = numbers.missing[d.codes]
+        values = numbers.values[d.codes]
+        if numbers.integer and missing.any():
+            return pd.Series(pd.arrays.IntegerArray(values, missing)), NULLABLE_INTEGER, numbers.note, numbers.decimal
+        return pd.Series(values), INTEGER if numbers.integer else FLOAT, numbers.note, numbers.decimal
+    dates = parse_dates(d.stripped, hint == ",")
+    if isinstance(dates, Dates):
+        values = pd.Series(dates.values.array.take(d.codes))
+        return values, DATE_UTC if dates.utc else DATE, dates.note, None
+    note = None
+    if isinstance(dates, Undecided):
+        note = (f"dates like {dates.example!r} could be day-first or month-first, so the column is kept "
+                "as text")  # fmt: skip
+    # A lone CR inside a cell would end the row in the normalized CSV, which quotes only on LF.
+    raw = [r.replace("\r\n", "\n").replace("\r", "\n") for r in d.raw] if d.has_cr else d.raw
+    text = np.array([r if s else np.nan for r, s in zip(raw, d.stripped, strict=True)], dtype=object)
+    return pd.Series(text[d.codes], dtype=object), TEXT, note, None

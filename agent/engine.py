@@ -1,0 +1,203 @@
+"""The analysis engine: a question in, an answer written from real output out.
+
+    question ─ guard ─▶ prompt (profiles, versions, memory) ─▶ LLM ─▶ code ─ policy ─▶ sandbox
+                                  ▲                                                    │
+                                  └──── error name, traceback, real columns ◀── failed ┘ (≤ 3)
+                                                                               ok ─▶ LLM writes the answer
+
+Questions on one thread run one at a time, in order, in this process (an asyncio lock); across
+processes the job queue (`agent.jobs`) gives the same guarantee. Different threads run in parallel
+up to `max_concurrent`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+import weakref
+from dataclasses import dataclass
+
+from agent import messages
+from agent.codegen import extract_code, strip_reasoning
+from agent.datasets import Datasets
+from agent.errors import ConfigError, DatasetError, LLMError, SandboxError
+from agent.guard import check_code, screen_question
+from agent.llm import LLM, ChatMessage, Usage
+from agent.progress import OnProgress, Progress, report
+from agent.prompts import answer_messages, code_messages, no_code_message, policy_message, repair_message
+from agent.sandbox.base import Execution
+from agent.sessions import Sessions
+from agent.store import DatasetRecord, Store, Turn
+from agent.types import Answer, Attempt
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    max_attempts: int = 3
+    cell_timeout_s: float = 120.0
+    max_concurrent: int = 4
+    memory_turns: int = 6
+    stdout_cap: int = 20_000
+
+
+class Engine:
+    """Answers questions about a thread's datasets. Knows nothing of Slack."""
+
+    def __init__(self, store: Store, sessions: Sessions, llm: LLM, datasets: Datasets,
+                 config: EngineConfig | None = None) -> None:  # fmt: skip
+        self.store = store
+        self.sessions = sessions
+        self.llm = llm
+        self.datasets = datasets
+        self.config = config or EngineConfig()
+        self._slots = asyncio.Semaphore(self.config.max_concurrent)
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    async def add_dataset(self, thread: str, name: str, data: bytes) -> DatasetRecord:
+        """Ingest a file into the thread (raises DatasetError with a user-ready message)."""
+        async with self._lock(thread):
+            record, index = await self.datasets.add(thread, name, data)
+            try:
+                await self.sessions.mount(thread, record, index)
+            except SandboxError:
+                log.info("mount_deferred thread=%s: the next question resurrects the sandbox", thread)
+            return record
+
+    async def forget(self, thread: str) -> None:
+        async with self._lock(thread):
+            await self.sessions.forget(thread)
+            await self.store.forget(thread)
+
+    def _lock(self, thread: str) -> asyncio.Lock:
+        lock = self._locks.get(thread)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[thread] = lock
+        return lock
+
+    async def ask(self, thread: str, question: str, on_progress: OnProgress | None = None) -> Answer:
+        """Answer `question` about the thread's datasets. Never raises for user-facing failures."""
+        async with self._lock(thread), self._slots:
+            started = time.monotonic()
+            answer = await self._ask(thread, question, on_progress)
+            answer.timings["total_s"] = round(time.monotonic() - started, 3)
+            log.info("question_done thread=%s status=%s attempts=%d seconds=%.2f",
+                     thread, answer.status, len(answer.attempts), answer.timings["total_s"])  # fmt: skip
+            return answer
+
+    async def _ask(self, thread: str, question: str, on_progress: OnProgress | None) -> Answer:
+        verdict = screen_question(question)
+        if not verdict.allowed:
+            return Answer("refused", verdict.reason, question, error=verdict.reason)
+        records = await self.store.datasets(thread)
+        if not records:
+            return Answer("failed", messages.NO_DATA, question, error=messages.NO_DATA)
+        usage = Usage()
+        try:
+            return await self._solve(thread, question, records, usage, on_progress)
+        except (LLMError, ConfigError, SandboxError, DatasetError) as exc:
+            log.warning("question_failed thread=%s kind=%s", thread, type(exc).__name__)
+            return Answer("failed", str(exc), question, error=str(exc), usage=_usage(usage))
+
+    async def _solve(self, thread: str, question: str, records: list[DatasetRecord], usage: Usage,
+                     on_progress: OnProgress | None) -> Answer:  # fmt: skip
+        cfg = self.config
+        _, resurrected = await self.sessions.sandbox(thread, on_progress)
+        turns = await self.store.turns(thread, last=cfg.memory_turns)
+        chat = code_messages(question, records, turns, self.sessions.versions(thread))
+        attempts: list[Attempt] = []
+        policy_strikes = 0
+        for number in range(1, cfg.max_attempts + 1):
+            step = (Progress("writing_code", "Writing code…", number, cfg.max_attempts) if number == 1
+                    else Progress("fixing", "Fixing an error…", number, cfg.max_attempts))  # fmt: skip
+            await report(on_progress, step)
+            reply = await self.llm.complete(chat)
+            usage.add(reply)
+            chat.append({"role": "assistant", "content": reply.text})
+            code = extract_code(reply.text)
+            if code is None:
+                attempts.append(Attempt(number, None))
+                chat.append(no_code_message())
+                continue
+            policy = check_code(code)
+            if not policy.allowed:
+                attempts.append(Attempt(number, code, refused=tuple(policy.violations)))
+                policy_strikes += 1
+                if policy_strikes >= 2:
+                    return _refused_code(question, attempts, usage)
+                chat.append(policy_message(policy.violations))
+                continue
+            await report(on_progress, Progress("running", f"Running the analysis (attempt {number} of "
+                                               f"{cfg.max_attempts})…", number, cfg.max_attempts))  # fmt: skip
+            execution, lost = await self.sessions.run(thread, code, cfg.cell_timeout_s, on_progress)
+            resurrected = resurrected or lost
+            attempts.append(Attempt(number, code, execution))
+            if execution.ok:
+                return await self._answer(thread, question, code, execution, attempts, usage,
+                                          resurrected, on_progress)  # fmt: skip
+            chat.append(repair_message(code, execution, records))
+        return await self._failed(thread, question, attempts, usage, resurrected)
+
+    async def _answer(self, thread: str, question: str, code: str, execution: Execution,
+                      attempts: list[Attempt], usage: Usage, resurrected: bool,
+                      on_progress: OnProgress | None) -> Answer:  # fmt: skip
+        charts = tuple(execution.pngs)
+        if charts:
+            await report(on_progress, Progress("drawing_charts", f"Drawing {len(charts)} chart(s)…"))
+        await report(on_progress, Progress("writing_answer", "Writing the answer…"))
+        output = _output_text(execution)
+        if not output.strip() and not charts:
+            text = messages.EMPTY_OUTPUT
+        else:
+            try:
+                reply = await self.llm.complete(answer_messages(question, code, execution, len(charts)))
+                usage.add(reply)
+                text = _clean_answer(reply.text)
+            except LLMError:
+                text = ""
+            if not text:
+                text = messages.ANSWER_FALLBACK.format(output=output[:1500])
+        await self.store.add_cell(thread, code)
+        await self.store.add_turn(thread, Turn(question, text, code, True))
+        return Answer("answered", text, question, code=code, stdout=output[: self.config.stdout_cap],
+                      charts=charts, attempts=tuple(attempts), resurrected=resurrected,
+                      usage=_usage(usage))  # fmt: skip
+
+    async def _failed(self, thread: str, question: str, attempts: list[Attempt], usage: Usage,
+                      resurrected: bool) -> Answer:  # fmt: skip
+        last = attempts[-1].error_summary or "unknown error"
+        text = messages.CODE_FAILED.format(attempts=len(attempts), error=last)
+        await self.store.add_turn(thread, Turn(question, f"(failed: {last})", attempts[-1].code, False))
+        return Answer("failed", text, question, code=attempts[-1].code, attempts=tuple(attempts), error=text,
+                      resurrected=resurrected, usage=_usage(usage))  # fmt: skip
+
+
+def _refused_code(question: str, attempts: list[Attempt], usage: Usage) -> Answer:
+    what = attempts[-1].refused[0].split(":", 1)[-1].strip() if attempts[-1].refused else "leave the sandbox"
+    what = re.sub(r"\s*\([^()]*\)$", "", what)
+    text = messages.CODE_REFUSED.format(what=what)
+    return Answer("refused", text, question, code=attempts[-1].code, attempts=tuple(attempts), error=text,
+                  usage=_usage(usage))  # fmt: skip
+
+
+def _output_text(execution: Execution) -> str:
+    text = execution.stdout
+    if execution.main_text and not execution.main_text.startswith(("<Axes", "<Figure", "<matplotlib")):
+        text += ("\n" if text and not text.endswith("\n") else "") + execution.main_text
+    return text
+
+
+def _clean_answer(text: str) -> str:
+    return strip_reasoning(text).strip()
+
+
+def _usage(usage: Usage) -> dict[str, int]:
+    return {"calls": usage.calls, "prompt_tokens": usage.prompt_tokens,
+            "completion_tokens": usage.completion_tokens, "total_tokens": usage.total_tokens}  # fmt: skip
+
+
+__all__ = ["Answer", "ChatMessage", "Engine", "EngineConfig"]

@@ -1,0 +1,148 @@
+"""Turn an uploaded file into a clean DataFrame and the normalized CSV the sandbox loads.
+
+    bytes ─ sniff (size, compression, binary/HTML, encoding) ─ csvread (delimiter, title lines,
+    header, ragged rows) ─ coltypes (numbers, dates, yes/no) ─ normalized CSV ─ loader ─ frame
+
+The frame is produced by the very loader `LoadedDataset.load_code` ships to the sandbox, run on
+the normalized CSV, so what the profile describes is what the model's code will see.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import keyword
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any, cast
+
+import pandas as pd
+
+from agent.coltypes import type_columns
+from agent.csvread import read_table
+from agent.errors import DatasetError
+from agent.sniff import read_text
+
+# The loader runs here and in the sandbox (pandas 2.2 on E2B, 3.x locally): text is read as `str`
+# so "01234" keeps its zero, only empty fields are missing, floats read back bit-exact.
+LOADER_SOURCE = """\
+def _dataagent_load(path, spec):
+    import json
+    import pandas as pd
+    columns = json.loads(spec)
+    as_text = ("str", "date", "date_utc")
+    dtype = {name: (str if kind in as_text else kind) for name, kind in columns}
+    # pandas 3 reads floats exactly by default and deprecates the option pandas 2 needs for it.
+    exact = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
+    # A blank line is a row whose only cell is missing, not a line to skip.
+    frame = pd.read_csv(path, dtype=dtype, keep_default_na=False, na_values=[""], encoding="utf-8",
+                        index_col=False, skip_blank_lines=False, **exact)
+    for name, kind in columns:
+        if kind in ("date", "date_utc"):
+            frame[name] = pd.to_datetime(frame[name], format="ISO8601", utc=kind == "date_utc")
+    return frame
+"""
+_namespace: dict[str, Any] = {}
+exec(LOADER_SOURCE, _namespace)  # one source of truth for here and the sandbox
+_load = cast(Callable[[Any, str], pd.DataFrame], _namespace["_dataagent_load"])
+
+_COMPRESSED = (".gz", ".gzip", ".zip", ".bz2", ".xz")
+_TABULAR = (".csv", ".tsv", ".tab", ".txt", ".dat", ".psv")
+# Names the model's code relies on; a dataset must not shadow them.
+_RESERVED = frozenset({
+    "df", "pd", "np", "plt", "sns", "pandas", "numpy", "matplotlib", "scipy", "math", "os", "sys", "re",
+    "json", "datetime", "time", "random", "io", "csv", "display", "print", "len", "sum", "min",
+    "max", "list", "dict", "set", "str", "int", "float", "type", "id", "input", "open", "range", "format",
+})  # fmt: skip
+
+
+@dataclass(frozen=True)
+class LoadedDataset:
+    """A file read into a DataFrame, with everything needed to load it again in a sandbox."""
+
+    name: str
+    var_name: str
+    frame: pd.DataFrame = field(repr=False, compare=False)
+    normalized_csv: bytes = field(repr=False)
+    encoding: str
+    delimiter: str
+    decimal: str
+    skipped_lines: int
+    warnings: tuple[str, ...]
+    sha256: str
+    kinds: tuple[tuple[str, str], ...] = ()
+
+    def load_code(self, path: str, var_name: str | None = None) -> str:
+        """Python that loads the normalized CSV at `path` into a DataFrame named `var_name`.
+
+        Column names and the path enter the source only as string literals (`repr` of JSON), so
+        a hostile name cannot inject code.
+
+        Raises:
+            ValueError: `var_name` is not a plain Python identifier.
+        """
+        var = var_name or self.var_name
+        if not var.isidentifier() or keyword.iskeyword(var):
+            raise ValueError(f"not a usable variable name: {var!r}")
+        spec = json.dumps([list(k) for k in self.kinds], ensure_ascii=True)
+        return f"{LOADER_SOURCE}\n{var} = _dataagent_load({str(path)!r}, {spec!r})\ndel _dataagent_load\n"
+
+
+def ingest(name: str, data: bytes, *, max_bytes: int) -> LoadedDataset:
+    """Read an uploaded CSV/TSV (plain or compressed) into a typed DataFrame.
+
+    Args:
+        name: the file name as uploaded (used in messages and for the DataFrame's name).
+        data: the file's bytes.
+        max_bytes: the largest file, and the largest decompressed size, accepted.
+
+    Raises:
+        DatasetError: the file cannot be used; the message says what is wrong and what to do.
+    """
+    text = read_text(name, data, max_bytes=max_bytes)
+    table = read_table(name, text.text)
+    typed = type_columns(table.frame, table.delimiter)
+    warnings = [*text.warnings, *table.warnings, *typed.warnings]
+    frame = typed.frame[~typed.blank_rows].reset_index(drop=True)
+    dropped = int(typed.blank_rows.sum())
+    if frame.empty:
+        raise DatasetError(f"{name} has a header but no rows; export it again with the data rows included.")
+    if dropped:
+        warnings.append(f"dropped {dropped} empty row{'' if dropped == 1 else 's'}")
+    normalized = frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    spec = json.dumps([list(k) for k in typed.kinds], ensure_ascii=True)
+    loaded = _load(io.BytesIO(normalized), spec)
+    return LoadedDataset(
+        name=name,
+        var_name=var_name_for(name),
+        frame=loaded,
+        normalized_csv=normalized,
+        encoding=text.encoding,
+        delimiter=table.delimiter,
+        decimal=typed.decimal,
+        skipped_lines=table.skipped_lines,
+        warnings=tuple(warnings),
+        sha256=hashlib.sha256(data).hexdigest(),
+        kinds=typed.kinds,
+    )
+
+
+def var_name_for(file_name: str) -> str:
+    """A Python identifier for a file's DataFrame: "Sales 2024.csv" → `sales_2024`, "2024.csv" → `data_2024`."""
+    base = PurePosixPath(file_name.replace("\\", "/")).name
+    for suffixes in (_COMPRESSED, _TABULAR):
+        for suffix in suffixes:
+            if base.lower().endswith(suffix) and len(base) > len(suffix):
+                base = base[: -len(suffix)]
+                break
+    plain = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode("ascii")
+    ident = re.sub(r"[^0-9a-zA-Z]+", "_", plain).strip("_").lower()[:40].rstrip("_")
+    if not ident:
+        return "data"
+    if ident[0].isdigit() or keyword.iskeyword(ident) or ident in _RESERVED:
+        return f"data_{ident}"
+    return ident

@@ -1,0 +1,150 @@
+"""What a dataset looks like, for the model's prompt, the Slack card and `dataagent profile`.
+
+Every statistic is a vectorised pandas call per column (no per-row Python), so a million rows
+profile in seconds. Cell values and column names are untrusted: `to_text` and `to_json` show them
+cut short and stripped of control characters (see `agent.profile_text`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from agent.ingest import LoadedDataset
+from agent.profile_text import SAMPLE_CELL_CHARS, clean, render, scalar
+from agent.suspicious import find_suspicious
+
+TOP_VALUES = 5
+SAMPLE_ROWS = 3
+
+
+@dataclass(frozen=True)
+class ColumnProfile:
+    """One column: friendly type (number/integer/text/date/bool), gaps, spread and common values."""
+
+    name: str
+    dtype: str
+    nulls: int
+    distinct: int
+    min: float | int | str | None = None
+    max: float | int | str | None = None
+    mean: float | None = None
+    top: tuple[tuple[str, int], ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "dtype": self.dtype, "nulls": self.nulls, "distinct": self.distinct,
+            "min": self.min, "max": self.max, "mean": self.mean,
+            "top": [{"value": v, "count": c} for v, c in self.top],
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DatasetProfile:
+    """A dataset's shape, columns, sample rows and the oddities worth a user's attention."""
+
+    name: str
+    var_name: str
+    rows: int
+    columns: tuple[ColumnProfile, ...]
+    date_columns: tuple[str, ...]
+    sample_rows: tuple[tuple[str | None, ...], ...]
+    suspicious: tuple[str, ...]
+    warnings: tuple[str, ...]
+    encoding: str
+    delimiter: str
+    decimal: str
+    skipped_lines: int
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON types only (it is stored in Redis and printed by `dataagent profile --json`)."""
+        names = [c.name for c in self.columns]
+        return {
+            "name": self.name,
+            "var_name": self.var_name,
+            "rows": self.rows,
+            "column_count": len(self.columns),
+            "columns": [c.to_json() for c in self.columns],
+            "date_columns": list(self.date_columns),
+            "sample_rows": [dict(zip(names, row, strict=True)) for row in self.sample_rows],
+            "suspicious": list(self.suspicious),
+            "warnings": list(self.warnings),
+            "encoding": self.encoding,
+            "delimiter": self.delimiter,
+            "decimal": self.decimal,
+            "skipped_lines": self.skipped_lines,
+        }
+
+    def to_text(self) -> str:
+        """A compact description (about 3 KB at most) for a prompt or a terminal."""
+        return render(self)
+
+
+def profile(ds: LoadedDataset) -> DatasetProfile:
+    """Describe a loaded dataset."""
+    frame = ds.frame
+    columns = tuple(_column(str(name), frame[name]) for name in frame.columns)
+    head = frame.head(SAMPLE_ROWS)
+    samples = tuple(tuple(_cell(head[c].iloc[i]) for c in head.columns) for i in range(len(head)))
+    return DatasetProfile(
+        name=ds.name,
+        var_name=ds.var_name,
+        rows=len(frame),
+        columns=columns,
+        date_columns=tuple(c.name for c in columns if c.dtype == "date"),
+        sample_rows=samples,
+        suspicious=find_suspicious(frame, columns),
+        warnings=ds.warnings,
+        encoding=ds.encoding,
+        delimiter=ds.delimiter,
+        decimal=ds.decimal,
+        skipped_lines=ds.skipped_lines,
+    )
+
+
+def friendly_dtype(series: pd.Series) -> str:
+    """number / integer / text / date / bool."""
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "bool"
+    if pd.api.types.is_integer_dtype(dtype):
+        return "integer"
+    if pd.api.types.is_numeric_dtype(dtype):
+        return "number"
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "date"
+    return "text"
+
+
+def _column(name: str, series: pd.Series) -> ColumnProfile:
+    kind = friendly_dtype(series)
+    nulls = int(series.isna().sum())
+    if kind in ("number", "integer"):
+        values = series.dropna()
+        finite = values[np.isfinite(values.astype("float64"))] if kind == "number" else values
+        if finite.empty:
+            return ColumnProfile(name, kind, nulls, int(values.nunique()))
+        mean = float(finite.astype("float64").mean())
+        return ColumnProfile(
+            name, kind, nulls, int(values.nunique()), scalar(finite.min()), scalar(finite.max()),
+            mean if np.isfinite(mean) else None,
+        )  # fmt: skip
+    if kind == "date":
+        values = series.dropna()
+        low, high = (scalar(values.min()), scalar(values.max())) if len(values) else (None, None)
+        return ColumnProfile(name, kind, nulls, int(values.nunique()), low, high)
+    counts = series.value_counts(dropna=True, sort=True)
+    # Ties in order of value, so the same file always shows the same top values.
+    head = sorted(((int(n), str(v)) for v, n in counts.head(TOP_VALUES * 4).items()), key=lambda t: (-t[0], t[1]))
+    top = tuple((clean(v, SAMPLE_CELL_CHARS), n) for n, v in head[:TOP_VALUES])
+    return ColumnProfile(name, kind, nulls, len(counts), top=top)
+
+
+def _cell(value: object) -> str | None:
+    if value is None or (not isinstance(value, str) and bool(pd.isna(value))):  # type: ignore[call-overload]
+        return None
+    shown = scalar(value)
+    return clean(str(shown), SAMPLE_CELL_CHARS)

@@ -1,0 +1,34 @@
+"""Progress events the engine reports while it works on a question."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Literal
+
+Stage = Literal["loading_data", "writing_code", "running", "fixing", "resurrecting", "drawing_charts", "writing_answer"]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One step of the work, with a short human sentence for it."""
+
+    stage: Stage
+    message: str
+    attempt: int | None = None
+    max_attempts: int | None = None
+
+
+OnProgress = Callable[[Progress], Awaitable[None]]
+
+
+async def report(on_progress: OnProgress | None, progress: Progress) -> None:
+    """Send a progress event; a failing listener must never break the analysis."""
+    if on_progress is None:
+        return
+    try:
+        await on_progress(progress)
+    except Exception:
+        import logging
+
+        logging.getLogger(__name__).warning("progress_listener_failed stage=%s", progress.stage, exc_info=True)

@@ -1,0 +1,146 @@
+"""Which sandbox serves a thread, and bringing one back silently when it is gone.
+
+A thread's sandbox is found, in order: in this process's cache; by reattaching to the handle
+stored in Redis (another process may have started it, or E2B paused it); or by resurrection —
+a new sandbox, every dataset of the thread remounted from Redis and its successful cells
+replayed, so variables derived in earlier questions exist again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+
+from agent.errors import SandboxLost
+from agent.progress import OnProgress, Progress, report
+from agent.sandbox.base import Execution, Sandbox, SandboxProvider
+from agent.store import DatasetRecord, SandboxHandle, Store
+
+log = logging.getLogger(__name__)
+
+VERSIONS_CODE = (
+    "import sys, pandas, numpy, matplotlib\n"
+    "print(f'Python {sys.version.split()[0]}, pandas {pandas.__version__}, '"
+    "f'numpy {numpy.__version__}, matplotlib {matplotlib.__version__}')"
+)
+
+
+class Sessions:
+    """Hands out a live, loaded sandbox per thread.
+
+    Args:
+        store: Redis state.
+        provider: the sandbox backend.
+        setup_timeout_s: limit for each loading or replay cell.
+        max_live: local sandboxes kept at once; the least recently used is closed beyond that
+            (it comes back by resurrection when its thread speaks again).
+    """
+
+    def __init__(self, store: Store, provider: SandboxProvider, *, setup_timeout_s: float = 300.0,
+                 max_live: int = 16) -> None:  # fmt: skip
+        self._store = store
+        self._provider = provider
+        self._setup_timeout_s = setup_timeout_s
+        self._max_live = max_live
+        self._live: OrderedDict[str, Sandbox] = OrderedDict()
+        self._versions: dict[str, str] = {}
+
+    def versions(self, thread: str) -> str:
+        """Library versions of the thread's sandbox, for the prompt ("" before it exists)."""
+        return self._versions.get(thread, "")
+
+    async def run(self, thread: str, code: str, timeout: float, on_progress: OnProgress | None = None
+                  ) -> tuple[Execution, bool]:  # fmt: skip
+        """Run `code` in the thread's sandbox; returns the execution and whether it was resurrected.
+
+        A sandbox lost before or during the run is replaced and the code run again, once.
+        """
+        box, resurrected = await self.sandbox(thread, on_progress)
+        try:
+            return await box.run(code, timeout=timeout), resurrected
+        except SandboxLost as lost:
+            log.info("sandbox_lost thread=%s reason=%s", thread, lost)
+            self._live.pop(thread, None)
+            box = await self._resurrect(thread, on_progress, previous=True)
+            return await box.run(code, timeout=timeout), True
+
+    async def sandbox(self, thread: str, on_progress: OnProgress | None = None) -> tuple[Sandbox, bool]:
+        """The thread's live sandbox, and whether it had to be resurrected to get it."""
+        box = self._live.get(thread)
+        if box is not None and await box.is_alive():
+            self._live.move_to_end(thread)
+            return box, False
+        self._live.pop(thread, None)
+        handle = await self._store.handle(thread)
+        if handle is not None and handle.kind == self._provider.kind:
+            try:
+                box = await self._provider.connect(handle.sandbox_id)
+                self._versions[thread] = handle.versions
+                await self._remember(thread, box)
+                return box, False
+            except SandboxLost:
+                log.info("sandbox_unreachable thread=%s sandbox=%s", thread, handle.sandbox_id)
+        return await self._resurrect(thread, on_progress, previous=handle is not None), handle is not None
+
+    async def mount(self, thread: str, record: DatasetRecord, index: int) -> None:
+        """Load a newly added dataset into the thread's sandbox if it has a live one."""
+        box = self._live.get(thread)
+        if box is not None and await box.is_alive():
+            await self._load(box, record, index)
+
+    async def _resurrect(self, thread: str, on_progress: OnProgress | None, *, previous: bool) -> Sandbox:
+        started = time.monotonic()
+        if previous:
+            await report(on_progress, Progress("resurrecting", "Restoring the session…"))
+        else:
+            await report(on_progress, Progress("loading_data", "Loading your data…"))
+        box = await self._provider.create()
+        try:
+            probe = await box.run(VERSIONS_CODE, timeout=self._setup_timeout_s)
+            versions = probe.stdout.strip() if probe.ok else ""
+            for index, record in enumerate(await self._store.datasets(thread)):
+                await self._load(box, record, index)
+            replayed = 0
+            for cell in await self._store.cells(thread):
+                outcome = await box.run(cell, timeout=self._setup_timeout_s)
+                replayed += 1
+                if not outcome.ok and outcome.error is not None:
+                    log.warning("replay_cell_failed thread=%s error=%s", thread, outcome.error.name)
+        except BaseException:
+            await box.close()
+            raise
+        self._versions[thread] = versions
+        await self._store.set_handle(thread, SandboxHandle(self._provider.kind, box.sandbox_id, versions))
+        await self._remember(thread, box)
+        log.info("sandbox_ready thread=%s resurrected=%s replayed=%d seconds=%.2f",
+                 thread, previous, replayed, time.monotonic() - started)  # fmt: skip
+        return box
+
+    async def _load(self, box: Sandbox, record: DatasetRecord, index: int) -> None:
+        data = await self._store.get_blob(record.blob_sha256)
+        await box.upload(record.file_name, data)
+        code = record.load_code
+        if index == 0 and record.var_name != "df":
+            code += f"\ndf = {record.var_name}"
+        outcome = await box.run(code, timeout=self._setup_timeout_s)
+        if outcome.error is not None:
+            raise SandboxLost(f"loading {record.name} failed in the sandbox: {outcome.error.name}")
+
+    async def _remember(self, thread: str, box: Sandbox) -> None:
+        self._live[thread] = box
+        self._live.move_to_end(thread)
+        # Only local kernels hold this host's memory; remote ones pause on their own.
+        while self._provider.kind == "local" and len(self._live) > self._max_live:
+            _, oldest = self._live.popitem(last=False)
+            await oldest.close()
+
+    async def forget(self, thread: str) -> None:
+        box = self._live.pop(thread, None)
+        if box is not None:
+            await box.close()
+
+    async def aclose(self) -> None:
+        live, self._live = list(self._live.values()), OrderedDict()
+        for box in live:
+            await box.close()

@@ -1,0 +1,42 @@
+"""Buttons: "Show code" and "Try again"."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from handlers import texts
+from handlers.deps import Deps
+from handlers.intake import enqueue_question
+from handlers.render import RETRY_QUESTION, SHOW_CODE, code_blocks
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    async def show_code(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        record = await deps.state.answer(str(action.get("value")))
+        channel, user = body["channel"]["id"], body["user"]["id"]
+        if record is None:
+            await client.chat_postEphemeral(channel=channel, user=user, text=texts.CODE_GONE)
+            return
+        blocks = code_blocks(record.get("code"), str(record.get("stdout") or ""), question=record.get("question"))
+        await client.chat_postEphemeral(channel=channel, user=user, thread_ts=record.get("thread_ts"),
+                                        text=texts.CODE_MODAL_TITLE_PLAIN, blocks=blocks)  # fmt: skip
+
+    async def retry(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        record = await deps.state.answer(str(action.get("value")))
+        if record is None:
+            await client.chat_postEphemeral(channel=body["channel"]["id"], user=body["user"]["id"],
+                                            text=texts.CODE_GONE)  # fmt: skip
+            return
+        await enqueue_question(deps, client, channel=str(record["channel"]), thread_ts=str(record["thread_ts"]),
+                               question=str(record["question"]), user=str(body["user"]["id"]),
+                               job_id=f"retry:{uuid.uuid4().hex}",
+                               borrow_latest=bool(record.get("borrow_latest")))  # fmt: skip
+
+    app.action(SHOW_CODE)(show_code)
+    app.action(RETRY_QUESTION)(retry)

@@ -1,0 +1,19 @@
+"""What the Slack listeners and the job handler need, passed in explicitly (no globals)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from agent.engine import Engine
+from agent.jobs import JobQueue
+from handlers.state import SlackState
+
+
+@dataclass(frozen=True)
+class Deps:
+    engine: Engine
+    queue: JobQueue
+    state: SlackState
+    bot_token: str
+    api_url: str
+    max_file_bytes: int

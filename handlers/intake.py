@@ -1,0 +1,92 @@
+"""Slack events in, durable jobs out.
+
+Listeners only decide whether a message is for the bot and enqueue a job; the work happens in
+`handlers.work`. A job id is derived from the message (channel and ts), so Slack's retries and
+a mention that also arrives as a plain message enqueue one job, once.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from agent.jobs import Job
+from handlers import texts
+from handlers.deps import Deps
+from handlers.state import thread_key
+
+log = logging.getLogger(__name__)
+
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+# Subtypes that are someone's edit, deletion, join, bot post…: never questions.
+_TAKEN_SUBTYPES = {None, "file_share", "thread_broadcast"}
+TABLE_EXTENSIONS = (".csv", ".tsv", ".txt", ".tab", ".psv", ".gz", ".zip", ".xlsx", ".xls")
+
+
+def clean_question(text: str) -> str:
+    """The question without @mentions and surrounding space."""
+    return _MENTION.sub("", text or "").strip()
+
+
+def mentions(text: str, user_id: str | None) -> bool:
+    return bool(user_id) and any(m == user_id for m in _MENTION.findall(text or ""))
+
+
+def looks_tabular(file: dict[str, Any]) -> bool:
+    name = str(file.get("name") or "").lower()
+    return file.get("filetype") in ("csv", "tsv") or name.endswith(TABLE_EXTENSIONS)
+
+
+async def take_message(event: dict[str, Any], deps: Deps, client: AsyncWebClient, bot_user_id: str | None) -> None:
+    """Decide whether a message (or mention) is for the bot, and enqueue its work."""
+    subtype = event.get("subtype")
+    if event.get("bot_id") or subtype not in _TAKEN_SUBTYPES or event.get("user") in (None, bot_user_id):
+        return
+    channel, ts = str(event["channel"]), str(event["ts"])
+    thread_ts = str(event.get("thread_ts") or ts)
+    thread = thread_key(channel, thread_ts)
+    text = str(event.get("text") or "")
+    is_dm = event.get("channel_type") == "im"
+    addressed = mentions(text, bot_user_id) or event.get("type") == "app_mention"
+    files = [f for f in event.get("files") or [] if isinstance(f, dict)]
+    if files:
+        tabular = [f for f in files if looks_tabular(f)]
+        if not tabular:
+            if addressed or is_dm or await deps.state.is_active(thread):
+                await client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=texts.NOT_A_TABLE_FILE)
+            return
+        payload = {"channel": channel, "thread_ts": thread_ts, "user": event.get("user"), "files": tabular}
+        await deps.queue.enqueue(Job(f"file:{channel}:{ts}", thread, "file", payload))
+        await deps.state.mark_active(thread)
+    question = clean_question(text)
+    in_thread = "thread_ts" in event
+    if files and not question:
+        return
+    if not (addressed or is_dm or files or (in_thread and await deps.state.is_active(thread))):
+        return
+    if not question:
+        await client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=texts.EMPTY_MENTION)
+        return
+    await enqueue_question(deps, client, channel=channel, thread_ts=thread_ts, question=question,
+                           user=str(event.get("user")), job_id=f"q:{channel}:{ts}",
+                           borrow_latest=not in_thread and not files)  # fmt: skip
+
+
+async def enqueue_question(deps: Deps, client: AsyncWebClient, *, channel: str, thread_ts: str, question: str,
+                           user: str, job_id: str, borrow_latest: bool) -> bool:  # fmt: skip
+    """Queue a question and show at once that it was heard. False when it was a duplicate."""
+    payload = {"channel": channel, "thread_ts": thread_ts, "question": question, "user": user,
+               "borrow_latest": borrow_latest}  # fmt: skip
+    entry = await deps.queue.enqueue(Job(job_id, thread_key(channel, thread_ts), "question", payload))
+    if not entry:
+        return False
+    await deps.state.mark_active(thread_key(channel, thread_ts))
+    try:
+        posted = await client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=texts.WORKING)
+        await deps.state.set_placeholder(job_id, str(posted["ts"]))
+    except Exception:
+        log.warning("placeholder_failed job_id=%s", job_id, exc_info=True)
+    return True

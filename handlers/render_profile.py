@@ -1,0 +1,174 @@
+"""The card posted when a dataset arrives: size, columns, oddities, its DataFrame name, questions to try."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from agent.store import DatasetRecord
+from handlers import texts
+from handlers.blocks import MAX_BLOCKS, Block, context, section
+from handlers.mrkdwn import escape, preview
+
+MAX_COLUMNS_SHOWN = 25
+MAX_SUSPICIOUS = 5
+MAX_CATEGORY_DISTINCT = 50
+_NAME_CAP = 40
+_ID_LIKE = re.compile(r"(^|[_\s])(id|uuid|key|code|zip|postcode|phone|index)$|^id[_\s]|^unnamed", re.I)
+_MEASURE = re.compile(
+    r"amount|revenue|sales|price|total|cost|profit|value|qty|quantity|units|score|income", re.I
+)
+_DATE_NAME = re.compile(r"date|month|time|day|created|updated|timestamp|period", re.I)
+_FREE_TEXT = re.compile(r"name$|description|comment|note|text|email|url|address|title", re.I)
+
+
+@dataclass(frozen=True)
+class DatasetView:
+    """What the card needs to know about one dataset."""
+
+    name: str
+    var_name: str
+    rows: int
+    columns: tuple[tuple[str, str], ...]  # (column, kind): a dtype in, a friendly kind (number, date…) kept
+    suspicious: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Callers may pass pandas dtypes; the card and the suggestions speak in friendly kinds.
+        object.__setattr__(self, "columns", tuple((c, friendly_type(k)) for c, k in self.columns))
+
+    @classmethod
+    def from_record(
+        cls,
+        record: DatasetRecord,
+        *,
+        columns_with_types: Sequence[tuple[str, str]] | None = None,
+        suspicious: Sequence[str] | None = None,
+    ) -> DatasetView:
+        """Read kinds and oddities from the record's profile unless given explicitly."""
+        columns = columns_with_types if columns_with_types is not None else _profile_columns(record)
+        notes = suspicious if suspicious is not None else _profile_notes(record.profile)
+        return cls(record.name, record.var_name, record.rows, tuple(columns), tuple(notes))
+
+
+def friendly_type(dtype: str) -> str:
+    """A pandas dtype (or an already friendly kind) as a word a user knows."""
+    d = dtype.lower()
+    if "bool" in d or d == "yes/no":
+        return "yes/no"
+    if "date" in d or "time" in d:
+        return "date"
+    if any(k in d for k in ("int", "float", "number", "numeric", "decimal")):
+        return "number"
+    if "categor" in d:
+        return "category"
+    if any(k in d for k in ("object", "str", "text")):
+        return "text"
+    return d
+
+
+def _profile_columns(record: DatasetRecord) -> list[tuple[str, str]]:
+    """(column, kind) from the profile JSON, tolerant of its shape; columns without a kind get "" ."""
+    raw = record.profile.get("columns")
+    entries: list[tuple[str, Mapping[str, Any]]] = []
+    if isinstance(raw, list):
+        entries = [(str(e.get("name", e.get("column", ""))), e) for e in raw if isinstance(e, Mapping)]
+    elif isinstance(raw, Mapping):
+        entries = [(str(k), v) for k, v in raw.items() if isinstance(v, Mapping)]
+    if not entries:
+        return [(c, "") for c in record.columns]
+    out = []
+    for name, info in entries:
+        kind = friendly_type(str(next((info[k] for k in ("kind", "type", "dtype") if k in info), "")))
+        counts = [info[k] for k in ("distinct", "nunique", "unique") if isinstance(info.get(k), int)]
+        distinct = counts[0] if counts else None
+        if kind == "text" and distinct is not None and distinct <= MAX_CATEGORY_DISTINCT:
+            kind = "category"
+        out.append((name, kind))
+    return out
+
+
+def _profile_notes(profile: Mapping[str, Any]) -> list[str]:
+    for key in ("suspicious", "warnings", "issues"):
+        value = profile.get(key)
+        if isinstance(value, list):
+            return [str(v) for v in value]
+    return []
+
+
+def suggested_questions(view: DatasetView, limit: int = 3) -> list[str]:
+    """2–3 questions that fit the columns (they name real columns), ending with a summary request."""
+    numbers = [c for c, k in view.columns if k == "number" and not _ID_LIKE.search(c)]
+    numbers.sort(key=lambda c: not _MEASURE.search(c))  # measures like revenue first
+    dates = [c for c, k in view.columns if k == "date" or (k == "text" and _DATE_NAME.search(c))]
+    groups = [c for c, k in view.columns if k in ("category", "yes/no")]
+    groups += [c for c, k in view.columns if k == "text" and not _FREE_TEXT.search(c) and c not in dates]
+    groups = [c for c in groups if not _ID_LIKE.search(c)]
+    out: list[str] = []
+    if numbers and dates:
+        out.append(texts.SUGGEST_BY_MONTH.format(numeric=numbers[0]))
+    if numbers and groups:
+        out.append(texts.SUGGEST_TOP_CATEGORY.format(category=groups[0], numeric=numbers[0]))
+    if numbers and len(out) < 2:
+        out.append(texts.SUGGEST_DISTRIBUTION.format(numeric=numbers[0]))
+    if groups and len(out) < 2:
+        out.append(texts.SUGGEST_COUNT_CATEGORY.format(category=groups[0]))
+    out.append(texts.SUGGEST_SUMMARY)
+    return out[:limit]
+
+
+def profile_card(
+    datasets: Sequence[DatasetRecord | DatasetView], *, in_thread: Sequence[DatasetRecord | DatasetView] = ()
+) -> tuple[str, list[Block]]:
+    """Fallback text and blocks introducing freshly uploaded dataset(s).
+
+    Args:
+        datasets: the new dataset(s).
+        in_thread: every dataset now in the thread (new ones included); when there are several,
+            a line names them all.
+    """
+    views = [_view(d) for d in datasets]
+    blocks: list[Block] = []
+    for view in views:
+        blocks.extend(_card(view))
+    names = [_view(d).var_name for d in in_thread]
+    if len(names) > 1:
+        listed = ", ".join(f"`{escape(n)}`" for n in names)
+        blocks.append(context(texts.PROFILE_THREAD_MANY.format(n=len(names), vars=listed)))
+    fallback = " ".join(_headline(v) for v in views)
+    return preview(fallback), blocks[:MAX_BLOCKS]
+
+
+def _view(d: DatasetRecord | DatasetView) -> DatasetView:
+    return d if isinstance(d, DatasetView) else DatasetView.from_record(d)
+
+
+def _headline(view: DatasetView) -> str:
+    rows, cols = view.rows, len(view.columns)
+    name = escape(view.name.replace("*", ""))
+    plural = {"rs": "" if rows == 1 else "s", "cs": "" if cols == 1 else "s"}
+    return texts.PROFILE_HEADLINE.format(name=name, rows=rows, cols=cols, **plural)
+
+
+def _card(view: DatasetView) -> list[Block]:
+    shown = [_column(c, k) for c, k in view.columns[:MAX_COLUMNS_SHOWN]]
+    more = len(view.columns) - len(shown)
+    columns = ", ".join(shown) + (texts.PROFILE_MORE_COLUMNS.format(n=more) if more > 0 else "")
+    blocks = [section(_headline(view)), section(texts.PROFILE_COLUMNS.format(columns=columns))]
+    if view.suspicious:
+        notes = "\n".join(f"• {escape(_cap(n, 200))}" for n in view.suspicious[:MAX_SUSPICIOUS])
+        blocks.append(section(f"{texts.PROFILE_SUSPICIOUS}\n{notes}"))
+    blocks.append(context(texts.PROFILE_VAR.format(var=escape(view.var_name))))
+    questions = "\n".join(f"• {escape(q)}" for q in suggested_questions(view))
+    blocks.append(section(f"{texts.PROFILE_SUGGESTIONS}\n{questions}"))
+    return blocks
+
+
+def _column(name: str, kind: str) -> str:
+    shown = "`" + escape(_cap(name, _NAME_CAP).replace("`", "'")) + "`"
+    return f"{shown} ({escape(kind)})" if kind else shown
+
+
+def _cap(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

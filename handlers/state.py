@@ -1,0 +1,76 @@
+"""What the Slack layer remembers in Redis, next to the engine's state.
+
+    {ns}:s:latest:{channel}      thread key of the channel's most recent dataset
+    {ns}:s:active:{thread}       the thread holds a dataset or the bot answered in it
+    {ns}:s:answer:{question_id}  the question, code and raw output behind an answer (Show code / Try again)
+    {ns}:s:placeholder:{job_id}  ts of the "working on it" message posted for a queued question
+    {ns}:s:event:{event_id}      events already taken in (Slack retries)
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import redis.asyncio as aioredis
+
+
+def thread_key(channel: str, thread_ts: str) -> str:
+    """The engine's opaque thread key for a Slack thread."""
+    return f"{channel}:{thread_ts}"
+
+
+class SlackState:
+    def __init__(self, client: aioredis.Redis, *, namespace: str, retention_days: int) -> None:
+        self.redis = client
+        self.ns = namespace
+        self.ttl_s = retention_days * 86_400
+
+    def _k(self, *parts: str) -> str:
+        return ":".join((self.ns, "s", *parts))
+
+    async def first_sight(self, event_id: str) -> bool:
+        """True the first time an event id is seen (within an hour)."""
+        return bool(await self.redis.set(self._k("event", event_id), "1", nx=True, ex=3600))
+
+    async def set_latest(self, channel: str, thread: str) -> None:
+        await self.redis.set(self._k("latest", channel), thread, ex=self.ttl_s)
+
+    async def latest(self, channel: str) -> str | None:
+        raw = await self.redis.get(self._k("latest", channel))
+        return raw.decode() if isinstance(raw, bytes) else raw
+
+    async def clear_latest(self, channel: str) -> None:
+        await self.redis.delete(self._k("latest", channel))
+
+    async def mark_active(self, thread: str) -> None:
+        await self.redis.set(self._k("active", thread), "1", ex=self.ttl_s)
+
+    async def is_active(self, thread: str) -> bool:
+        return bool(await self.redis.exists(self._k("active", thread)))
+
+    async def save_answer(self, question_id: str, record: dict[str, Any]) -> None:
+        await self.redis.set(self._k("answer", question_id), json.dumps(record), ex=self.ttl_s)
+
+    async def answer(self, question_id: str) -> dict[str, Any] | None:
+        raw = await self.redis.get(self._k("answer", question_id))
+        return dict(json.loads(raw)) if raw else None
+
+    async def set_placeholder(self, job_id: str, ts: str) -> None:
+        await self.redis.set(self._k("placeholder", job_id), ts, ex=86_400)
+
+    async def placeholder(self, job_id: str) -> str | None:
+        raw = await self.redis.get(self._k("placeholder", job_id))
+        return raw.decode() if isinstance(raw, bytes) else raw
+
+    async def add_channel_thread(self, channel: str, thread: str) -> None:
+        key = self._k("threads", channel)
+        await self.redis.sadd(key, thread)
+        await self.redis.expire(key, self.ttl_s)
+
+    async def channel_threads(self, channel: str) -> list[str]:
+        members = await self.redis.smembers(self._k("threads", channel))
+        return sorted(m.decode() if isinstance(m, bytes) else str(m) for m in members)
+
+    async def forget_channel(self, channel: str) -> None:
+        await self.redis.delete(self._k("threads", channel), self._k("latest", channel))

@@ -1,0 +1,117 @@
+"""Every sentence the Slack layer shows a user, in one place.
+
+The engine's own sentences (failure reasons, refusals) live in `agent/messages.py`; these are the
+Slack-specific ones. Strings are Slack mrkdwn unless their name ends in `_PLAIN` (button labels,
+modal titles, alt text: Slack shows those literally). Placeholders use `str.format` names.
+"""
+
+from __future__ import annotations
+
+# Answer footer (context block).
+ATTEMPTS_ONE = "✓ 1 attempt"
+ATTEMPTS_MANY = "{n} attempts"
+FIXED_ONE = "fixed an error"
+FIXED_MANY = "fixed {n} errors"
+SECONDS = "{s:.1f} s"
+SESSION_RESTORED = "session restored"
+CHARTS = "{n} chart"
+CHARTS_MANY = "{n} charts"
+FOOTER_SEP = " · "
+
+# Long answers.
+ANSWER_TRUNCATED = "_The answer was too long for one message; the full text is attached as a file._"
+OUTPUT_TRUNCATED = "… output cut here ({n:,} more characters; run the code to see everything)"
+CODE_TRUNCATED = "# … code cut here ({n:,} more characters)"
+ANSWER_FILE_TITLE_PLAIN = "Full answer"
+RESULT_TABLE = "*Result*"
+
+# Buttons and the code view.
+SHOW_CODE_PLAIN = "Show code"
+TRY_AGAIN_PLAIN = "Try again"
+CODE_MODAL_TITLE_PLAIN = "Code and output"
+CODE_MODAL_CLOSE_PLAIN = "Close"
+CODE_HEADING = "*Code*"
+OUTPUT_HEADING = "*Output*"
+QUESTION_LINE = "*Question:* {question}"
+NO_OUTPUT = "_The code printed nothing._"
+NO_CODE = "_No code was run for this question._"
+CODE_GONE = "The code for this answer is no longer available (it expires after the retention period)."
+
+# Failures.
+FAILED_PREFIX = ":warning: "
+CODE_FAILED = "I couldn't get the analysis to run after {n} attempt{s} (last error: `{error}`)."
+CODE_FAILED_HINT = "Try rephrasing the question, or name the exact columns you mean."
+NO_DATA_HINT = "Upload a CSV file in this thread (or channel), then press *Try again* or ask again."
+REFUSED_PREFIX = ":no_entry: "
+REFUSED_HINT = (
+    "I can only analyse the uploaded data. Try a question about its columns, for example "
+    "“What are the top 5 rows by {column}?”"
+)
+REFUSED_HINT_GENERIC = "I can only analyse the uploaded data. Try a question about its columns."
+GENERIC_FAILURE = "Something went wrong while answering. Please try again."
+
+# Progress (status line / placeholder while working).
+PROGRESS_LOADING = "Loading your data…"
+PROGRESS_WRITING_CODE = "Writing code…"
+PROGRESS_RUNNING = "Running the analysis…"
+PROGRESS_RUNNING_OF = "Running the analysis (attempt {attempt} of {total})…"
+PROGRESS_FIXING_SHORT = "Fixing an error…"
+PROGRESS_FIXING = "Fixing an error (attempt {attempt} of {total})…"
+PROGRESS_RESTORING = "Restoring the session…"
+PROGRESS_CHARTS = "Drawing charts…"
+PROGRESS_ANSWER = "Writing the answer…"
+PROGRESS_QUEUED = "Thinking…"
+
+# Profile card for a fresh upload.
+PROFILE_HEADLINE = "*{name}* — {rows:,} row{rs} × {cols:,} column{cs}"
+PROFILE_COLUMNS = "*Columns:* {columns}"
+PROFILE_MORE_COLUMNS = " … and {n} more"
+PROFILE_SUSPICIOUS = "*Worth knowing:*"
+PROFILE_VAR = "In code it is the DataFrame `{var}`."
+PROFILE_SUGGESTIONS = "*Try asking:*"
+PROFILE_THREAD_MANY = "Now {n} datasets in this thread: {vars}."
+SUGGEST_BY_MONTH = "How did {numeric} change by month?"
+SUGGEST_TOP_CATEGORY = "Which {category} has the highest total {numeric}?"
+SUGGEST_DISTRIBUTION = "What is the distribution of {numeric}?"
+SUGGEST_COUNT_CATEGORY = "How many rows are there for each {category}?"
+SUGGEST_SUMMARY = "Summarise this dataset"
+
+# Slash command.
+USAGE = (
+    "*DataAgent* answers questions about CSV files you upload.\n"
+    "• Upload a CSV in a channel or thread, then mention me or reply in the thread with a question.\n"
+    "• `{cmd} <question>` — ask about this channel's latest dataset\n"
+    "• `{cmd} datasets` — list the datasets I know here\n"
+    "• `{cmd} forget` — delete this channel's datasets and memory\n"
+    "• `{cmd} help` — show this message"
+)
+DATASETS_NONE = "I don't have any datasets here yet. Upload a CSV file and I'll profile it."
+DATASETS_HEADER = "*Datasets here ({n}):*"
+DATASETS_LINE = "• *{name}* as `{var}` — {rows:,} rows × {cols:,} columns"
+FORGET_DONE = "Done: I've forgotten this conversation's datasets, memory and session."
+FORGET_NOTHING = "There was nothing to forget here."
+EMPTY_QUESTION = "Ask me something about your data, e.g. `{cmd} which region sold the most?`"
+QUESTION_ACK = "On it: “{question}”"
+
+# Charts.
+CHART_ALT_PLAIN = "Chart for the question: {question}"
+CHART_ALT_MANY_PLAIN = "Chart {index} of {total} for the question: {question}"
+CHART_TITLE_PLAIN = "Chart {index} of {total}"
+CHART_TITLE_ONE_PLAIN = "Chart"
+
+# Intake, files and the queue (the Slack wiring).
+WORKING = "⏳ Got it, working on it…"
+EMPTY_MENTION = (
+    "Ask me a question about the data in this thread or channel, e.g. “What are the top 5 products by revenue?”"
+)
+NOT_A_TABLE_FILE = "I can only read tables saved as CSV or TSV files. Export the data as CSV and share it here."
+FILE_TOO_BIG = (
+    "*{name}* is larger than the {mb} MB I can take. Filter it or split it into smaller files, then share again."
+)
+FILE_UNREACHABLE = (
+    "I couldn't download *{name}* from Slack. Check that I'm a member of this channel and that the app has the "
+    "`files:read` scope, then share the file again."
+)
+JOB_DEAD = "Something went wrong on my side while working on this, and it failed several times. Please ask again."
+NOT_IN_CHANNEL = "I'm not a member of this channel yet. Invite me with `/invite @DataAgent`, then try again."
+ASKED_BY = "<@{user}> asked: “{question}”"

@@ -1,0 +1,142 @@
+"""Doing a queued job: ingest shared files, or answer a question, and show it in the thread."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from agent.errors import DatasetError
+from agent.jobs import Job
+from agent.progress import Progress
+from agent.types import Answer
+from handlers import texts
+from handlers.deps import Deps
+from handlers.files import DownloadError, SharedFile, download
+from handlers.render import (
+    answer_attachment,
+    chart_alt_text,
+    chart_filename,
+    chart_title,
+    profile_card,
+    progress_text,
+    result_message,
+)
+from handlers.state import thread_key
+
+log = logging.getLogger(__name__)
+
+PROGRESS_MIN_INTERVAL_S = 1.0
+
+
+class JobHandler:
+    """The queue worker's handler: one method per job kind."""
+
+    def __init__(self, deps: Deps, client: AsyncWebClient) -> None:
+        self.deps = deps
+        self.client = client
+
+    async def __call__(self, job: Job) -> None:
+        if job.kind == "file":
+            await self.ingest_files(job)
+        elif job.kind == "question":
+            await self.answer(job)
+        else:
+            log.warning("job_unknown_kind job_id=%s kind=%s", job.job_id, job.kind)
+
+    async def on_dead(self, job: Job) -> None:
+        """A job that failed every delivery: say so in its thread, with a way to retry."""
+        p = job.payload
+        await self.client.chat_postMessage(channel=p["channel"], thread_ts=p["thread_ts"], text=texts.JOB_DEAD)
+
+    async def ingest_files(self, job: Job) -> None:
+        p = job.payload
+        channel, thread_ts = str(p["channel"]), str(p["thread_ts"])
+        engine = self.deps.engine
+        added = []
+        for obj in p["files"]:
+            file = SharedFile.from_event(obj)
+            try:
+                data = await download(file, token=self.deps.bot_token, api_url=self.deps.api_url,
+                                      max_bytes=self.deps.max_file_bytes)  # fmt: skip
+                added.append(await engine.add_dataset(job.thread, file.name, data))
+            except (DownloadError, DatasetError) as exc:
+                await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts,
+                                                   text=f"{texts.FAILED_PREFIX}{exc}")  # fmt: skip
+        if not added:
+            return
+        in_thread = await engine.store.datasets(job.thread)
+        text, blocks = profile_card(added, in_thread=in_thread)
+        await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=blocks)
+        await self.deps.state.set_latest(channel, job.thread)
+        await self.deps.state.add_channel_thread(channel, job.thread)
+
+    async def answer(self, job: Job) -> None:
+        p = job.payload
+        channel, thread_ts, question = str(p["channel"]), str(p["thread_ts"]), str(p["question"])
+        placeholder = await self.deps.state.placeholder(job.job_id)
+        if placeholder is None:
+            posted = await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=texts.WORKING)
+            placeholder = str(posted["ts"])
+            await self.deps.state.set_placeholder(job.job_id, placeholder)
+        if p.get("borrow_latest"):
+            await self._borrow_channel_data(channel, job.thread)
+        progress = _ProgressUpdater(self.client, channel, placeholder)
+        answer = await self.deps.engine.ask(job.thread, question, progress)
+        await self.deps.state.save_answer(job.job_id, {
+            "question": question, "code": answer.code, "stdout": answer.stdout, "channel": channel,
+            "thread_ts": thread_ts, "user": p.get("user"), "borrow_latest": bool(p.get("borrow_latest")),
+        })  # fmt: skip
+        await self.deps.state.mark_active(job.thread)
+        await self.deps.state.add_channel_thread(channel, job.thread)
+        await self._show(answer, job.job_id, channel, thread_ts, placeholder)
+
+    async def _borrow_channel_data(self, channel: str, thread: str) -> None:
+        """A top-level question or /analyze: bring the channel's latest dataset into its thread."""
+        engine = self.deps.engine
+        if await engine.store.datasets(thread):
+            return
+        latest = await self.deps.state.latest(channel)
+        if latest is None:
+            return
+        for record in await engine.store.datasets(latest):
+            await engine.datasets.link(thread, record)
+
+    async def _show(self, answer: Answer, question_id: str, channel: str, thread_ts: str, placeholder: str) -> None:
+        text, blocks = result_message(answer, question_id=question_id)
+        await self.client.chat_update(channel=channel, ts=placeholder, text=text, blocks=blocks)
+        uploads: list[dict[str, Any]] = []
+        total = len(answer.charts)
+        for index, png in enumerate(answer.charts, 1):
+            uploads.append({"content": png, "filename": chart_filename(answer.question, index, total),
+                            "title": chart_title(index, total),
+                            "alt_txt": chart_alt_text(answer.question, index, total)})  # fmt: skip
+        if (attachment := answer_attachment(answer)) is not None:
+            uploads.append(attachment.to_upload())
+        if uploads:
+            await self.client.files_upload_v2(channel=channel, thread_ts=thread_ts, file_uploads=uploads)
+
+
+class _ProgressUpdater:
+    """Edits the placeholder as the engine reports progress, at most about once a second."""
+
+    def __init__(self, client: AsyncWebClient, channel: str, ts: str) -> None:
+        self.client = client
+        self.channel = channel
+        self.ts = ts
+        self._last = 0.0
+        self._shown = ""
+
+    async def __call__(self, progress: Progress) -> None:
+        text = progress_text(progress)
+        now = time.monotonic()
+        if text == self._shown or (now - self._last < PROGRESS_MIN_INTERVAL_S and progress.stage == "running"):
+            return
+        self._last, self._shown = now, text
+        await self.client.chat_update(channel=self.channel, ts=self.ts, text=f"⏳ {text}")
+
+
+def thread_of(channel: str, thread_ts: str) -> str:
+    return thread_key(channel, thread_ts)

@@ -1,0 +1,104 @@
+"""Building a real engine for tests: real Redis, real local sandbox, real Groq SDK to a fake."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from agent.datasets import Datasets
+from agent.engine import Engine, EngineConfig
+from agent.progress import Progress
+from agent.sandbox.local import LocalSandboxProvider
+from agent.sessions import Sessions
+from agent.store import Store
+from tests.fakes.groq_fixture import make_groq_llm
+from tests.fakes.groq_server import FakeGroq
+
+ANSWER_MARKER = "Write the answer"
+
+
+def fenced(code: str) -> str:
+    return f"Here is the analysis.\n```python\n{code.strip()}\n```"
+
+
+def is_answer_request(body: dict[str, Any]) -> bool:
+    return ANSWER_MARKER in str(body["messages"][0]["content"])
+
+
+def output_of(body: dict[str, Any]) -> str:
+    """The executed output the engine showed the model when asking for the answer."""
+    prompt = str(body["messages"][-1]["content"])
+    match = re.search(r"<output>\n(.*?)\n</output>", prompt, flags=re.DOTALL)
+    return match.group(1) if match else ""
+
+
+def echo_answer(body: dict[str, Any]) -> str:
+    """A model that writes its answer from the output it was given, as the real one must."""
+    return f"The result is *{output_of(body).strip().splitlines()[-1]}*."
+
+
+class Model:
+    """A scripted model: code replies in order (per thread marker if given), answers from output."""
+
+    def __init__(self, codes: list[str], answer: Callable[[dict[str, Any]], str] = echo_answer) -> None:
+        self.codes = list(codes)
+        self.answer = answer
+
+    def __call__(self, body: dict[str, Any]) -> str:
+        if is_answer_request(body):
+            return self.answer(body)
+        if not self.codes:
+            raise AssertionError("the engine asked for more code than the test scripted")
+        return fenced(self.codes.pop(0))
+
+
+@asynccontextmanager
+async def running_engine(
+    redis_url: str, namespace: str, fake: FakeGroq, *, provider: LocalSandboxProvider | None = None,
+    config: EngineConfig | None = None,
+) -> AsyncIterator[Engine]:  # fmt: skip
+    client = aioredis.from_url(redis_url)
+    store = Store(client, namespace=namespace)
+    own_provider = provider is None
+    provider = provider or LocalSandboxProvider()
+    sessions = Sessions(store, provider, setup_timeout_s=60)
+    llm = make_groq_llm(fake)
+    engine = Engine(store, sessions, llm, Datasets(store, max_bytes=10 << 20),
+                    config or EngineConfig(cell_timeout_s=30))  # fmt: skip
+    try:
+        yield engine
+    finally:
+        await sessions.aclose()
+        if own_provider:
+            await provider.aclose()
+        await llm.aclose()
+        await client.aclose()
+
+
+class Recorder:
+    """Collects progress events."""
+
+    def __init__(self) -> None:
+        self.events: list[Progress] = []
+
+    async def __call__(self, progress: Progress) -> None:
+        self.events.append(progress)
+
+    @property
+    def stages(self) -> list[str]:
+        return [e.stage for e in self.events]
+
+
+SALES_CSV = (
+    b"date,region,product,revenue_usd,units\n"
+    b"2024-01-05,North,Widget,120.5,3\n"
+    b"2024-01-17,South,Gadget,80.0,2\n"
+    b"2024-02-02,North,Gadget,200.0,5\n"
+    b"2024-02-20,East,Widget,50.25,1\n"
+    b"2024-03-11,South,Widget,310.0,7\n"
+    b"2024-03-28,East,Gadget,95.0,2\n"
+)

@@ -1,0 +1,148 @@
+"""The real bolt app end to end: fake Slack and Groq on the wire, real Redis, the real local sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from tests.bot_helpers import (
+    CHANNEL,
+    bot_settings,
+    events_url,
+    finals,
+    message_text,
+    running_bot,
+    wait_final,
+)
+from tests.engine_helpers import SALES_CSV, Model
+from tests.fakes.groq_server import FakeGroq
+from tests.fakes.slack_events import app_mention_event, file_share_event, mention_events, message_event
+from tests.fakes.slack_server import FakeSlack
+from tests.sandbox_helpers import PNG_MAGIC
+
+CHART_CODE = """
+import matplotlib.pyplot as plt
+totals = df.groupby("region")["revenue_usd"].sum().sort_values(ascending=False)
+totals.plot.bar(title="Revenue by region")
+print(f"Top region: {totals.index[0]} with {totals.iloc[0]:.2f}")
+"""
+
+
+async def share_sales(fake: FakeSlack, url: str, channel: str = CHANNEL, thread_ts: str | None = None) -> str:
+    """Drop sales.csv in the channel; returns the file message's ts (the dataset's thread)."""
+    file_obj = fake.register_file(None, "sales.csv", SALES_CSV)
+    event = file_share_event(channel, "U0ALICE001", file_obj, thread_ts=thread_ts)
+    response = await fake.send_event(url, event)
+    assert response.status == 200
+    return str(event["ts"])
+
+
+async def wait_card(fake: FakeSlack, channel: str, thread_ts: str) -> str:
+    call = await fake.wait_for(
+        "chat.postMessage",
+        lambda c: c.args.get("thread_ts") == thread_ts and "rows" in str(c.args.get("text")),
+        timeout=30,
+    )
+    return message_text({"text": call.args.get("text"), "blocks": call.args.get("blocks")})
+
+
+async def test_upload_then_thread_reply_is_answered_with_text_and_chart(
+    fake_slack: FakeSlack, fake_groq: FakeGroq, redis_url: str, namespace: str, tmp_path: Path
+) -> None:
+    fake_groq.respond_with(Model([CHART_CODE]))
+    settings = bot_settings(fake_slack, fake_groq, redis_url, tmp_path)
+    async with running_bot(settings, namespace) as bot:
+        url = events_url(bot)
+        file_ts = await share_sales(fake_slack, url)
+        card = await wait_card(fake_slack, CHANNEL, file_ts)
+        assert "sales.csv" in card and "6 rows" in card and "revenue_usd" in card
+        # A plain reply in the file's thread is a question: no mention needed.
+        reply = message_event(CHANNEL, "U0ALICE001", "Which region sells the most?", thread_ts=file_ts)
+        await fake_slack.send_event(url, reply)
+        final = await wait_final(fake_slack, CHANNEL, file_ts)
+        assert "South with 390.00" in message_text(final)
+        charts = await fake_slack.wait_until(lambda: fake_slack.uploaded_files(CHANNEL, file_ts) or None, timeout=30,
+                                             what="the chart upload")  # fmt: skip
+    assert len(charts) == 1 and charts[0].content.startswith(PNG_MAGIC)
+    assert charts[0].alt_txt
+
+
+async def test_a_mention_arriving_twice_and_a_retried_event_are_answered_once(
+    fake_slack: FakeSlack, fake_groq: FakeGroq, redis_url: str, namespace: str, tmp_path: Path
+) -> None:
+    fake_groq.respond_with(Model(["print(f'rows: {len(df)}')"]))
+    settings = bot_settings(fake_slack, fake_groq, redis_url, tmp_path)
+    async with running_bot(settings, namespace) as bot:
+        url = events_url(bot)
+        file_ts = await share_sales(fake_slack, url)
+        await wait_card(fake_slack, CHANNEL, file_ts)
+        # A top-level mention uses the channel's latest dataset and is answered in its own thread.
+        mention, message = mention_events(CHANNEL, "U0BOB00001", "how many rows are there?")
+        await fake_slack.send_event(url, message)
+        await fake_slack.send_event(url, mention)
+        await fake_slack.send_event(url, mention, retry_num=1)
+        thread_ts = str(mention["ts"])
+        final = await wait_final(fake_slack, CHANNEL, thread_ts)
+        assert "rows: 6" in message_text(final)
+        await asyncio.sleep(1.0)  # give a wrongly queued duplicate the time to show itself
+        assert len(finals(fake_slack, CHANNEL, thread_ts)) == 1
+    code_requests = [r for r in fake_groq.requests if "Write the code" in r.prompt]
+    assert len(code_requests) == 1
+
+
+async def test_a_top_level_mention_without_data_gets_a_helpful_reply(
+    fake_slack: FakeSlack, fake_groq: FakeGroq, redis_url: str, namespace: str, tmp_path: Path
+) -> None:
+    settings = bot_settings(fake_slack, fake_groq, redis_url, tmp_path)
+    async with running_bot(settings, namespace) as bot:
+        mention = app_mention_event("C0EMPTY001", "U0BOB00001", "what is the average?")
+        await fake_slack.send_event(events_url(bot), mention)
+        final = await wait_final(fake_slack, "C0EMPTY001", str(mention["ts"]))
+    assert "Upload a CSV" in message_text(final)
+    assert fake_groq.requests == []
+
+
+async def test_analyze_is_acked_at_once_and_answered_in_a_new_thread(
+    fake_slack: FakeSlack, fake_groq: FakeGroq, redis_url: str, namespace: str, tmp_path: Path
+) -> None:
+    release = asyncio.Event()
+    model = Model(["print(f\"total units: {df['units'].sum()}\")"])
+
+    def slow_model(body: dict[str, object]) -> str:
+        return model(body)  # type: ignore[arg-type]
+
+    fake_groq.respond_with(slow_model)
+    settings = bot_settings(fake_slack, fake_groq, redis_url, tmp_path)
+    async with running_bot(settings, namespace) as bot:
+        url = events_url(bot)
+        file_ts = await share_sales(fake_slack, url)
+        await wait_card(fake_slack, CHANNEL, file_ts)
+        response = await fake_slack.send_command(url, channel_id=CHANNEL, command="/analyze",
+                                                 text="how many units in total?")  # fmt: skip
+        assert response.status == 200  # acked; the analysis goes on after the ack
+        root = await fake_slack.wait_for("chat.postMessage", lambda c: "asked" in str(c.args.get("text")))
+        root_ts = str(root.response["ts"])
+        final = await wait_final(fake_slack, CHANNEL, root_ts)
+        release.set()
+    assert "total units: 20" in message_text(final)
+
+
+async def test_a_non_csv_and_an_oversized_upload_get_clear_replies(
+    fake_slack: FakeSlack, fake_groq: FakeGroq, redis_url: str, namespace: str, tmp_path: Path
+) -> None:
+    settings = bot_settings(fake_slack, fake_groq, redis_url, tmp_path, max_file_mb=1)
+    async with running_bot(settings, namespace) as bot:
+        url = events_url(bot)
+        html = fake_slack.register_file(None, "report.csv", b"<!DOCTYPE html><html><body>Sign in</body></html>",
+                                        mimetype="text/csv")  # fmt: skip
+        html_event = file_share_event(CHANNEL, "U0ALICE001", html)
+        await fake_slack.send_event(url, html_event)
+        big = fake_slack.register_file(None, "huge.csv", b"a,b\n" + b"1,2\n" * 400_000)
+        big_event = file_share_event(CHANNEL, "U0ALICE001", big)
+        await fake_slack.send_event(url, big_event)
+        html_reply = await fake_slack.wait_for("chat.postMessage",
+                                               lambda c: c.args.get("thread_ts") == html_event["ts"], timeout=30)
+        big_reply = await fake_slack.wait_for("chat.postMessage",
+                                              lambda c: c.args.get("thread_ts") == big_event["ts"], timeout=30)
+    assert "HTML" in str(html_reply.args["text"]) or "web page" in str(html_reply.args["text"])
+    assert "1 MB" in str(big_reply.args["text"])

@@ -1,0 +1,155 @@
+"""More entry points of the real bot: DMs, a second file, buttons, sub-commands, ignored messages, Socket Mode."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from tests.bot_helpers import CHANNEL, bot_settings, events_url, finals, message_text, running_bot, wait_final
+from tests.engine_helpers import SALES_CSV, Model
+from tests.fakes.groq_server import FakeGroq
+from tests.fakes.slack_events import (
+    bot_message_event,
+    dm_message_event,
+    file_share_event,
+    message_changed_event,
+    message_event,
+)
+from tests.fakes.slack_server import FakeSlack
+from tests.sandbox_helpers import PNG_MAGIC
+from tests.test_slack_e2e import CHART_CODE, share_sales, wait_card
+
+RETURNS_CSV = b"region,returned\nNorth,2\nSouth,5\nEast,1\n"
+
+
+async def test_a_dm_upload_and_question_are_answered_in_the_dm(
+    fake_slack: FakeSlack, fake_groq: FakeGroq, redis_url: str, namespace: str, tmp_path: Path
+) -> None:
+    fake_groq.respond_with(Model(["print(f'max price row: {df.loc[df.revenue_usd.idxmax(), \"product\"]}')"]))
+    dm = "D0DIRECT01"
+    settings = bot_settings(fake_slack, fake_groq, redis_url, tmp_path)
+    async with running_bot(settings, namespace) as bot:
+        url = events_url(bot)
+        file_ts = await share_sales(fake_slack, url, channel=dm)
+        await wait_card(fake_slack, dm, file_ts)
+        # A top-level DM needs no mention and uses the DM's latest dataset.
+        question = dm_message_event(dm, "U0ALICE001", "Which product had the biggest sale?")
+        await fake_slack.send_event(url, question)
+        final = await wait_final(fake_slack, dm, str(question["ts"]))
+    assert "max price row: Widget" in message_text(final)
+
+
+async def test_a_second_file_joins_the_thread_and_both_are_usable(
+    fake_slack: FakeSlack, fake_groq: FakeGroq, redis_url: str, namespace: str, tmp_path: Path
+) -> None:
+    code = (
+        "merged = sales.groupby('region')['units'].sum().to_frame().join(returns.set_index('region'))\n"
+        "print(f\"South returned {merged.loc['South', 'returned']} of {merged.loc['South', 'units']}\")"
+    )
+    fake_groq.respond_with(Model([code]))
+    settings = bot_settings(fake_slack, fake_groq, redis_url, tmp_path)
+    async with running_bot(settings, namespace) as bot:
+        url = events_url(bot)
+        file_ts = await share_sales(fake_slack, url)
+        await wait_card(fake_slack, CHANNEL, file_ts)
+        second = fake_slack.register_file(None, "returns.csv", RETURNS_CSV)
+        await fake_slack.send_event(url, file_share_event(CHANNEL, "U0ALICE001", second, thread_ts=file_ts))
+        card = await fake_slack.wait_for(
+            "chat.postMessage",
+            lambda c: c.args.get("thread_ts") == file_ts and "returns.csv" in str(c.args),
+            timeout=30,
+        )
+        assert "2 datasets" in message_text({"text": card.args.get("text"), "blocks": card.args.get("blocks")})
+        ask = message_event(CHANNEL, "U0ALICE001", "Return rate in South?", thread_ts=file_ts)
+        await fake_slack.send_event(url, ask)
+        final = await wait_final(fake_slack, CHANNEL, file_ts)
+    assert "South returned 5 of 9" in message_text(final)
+
+
+async def test_show_code_and_try_again_buttons(
+    fake_slack: FakeSlack, fake_groq: FakeGroq, redis_url: str, namespace: str, tmp_path: Path
+) -> None:
+    fake_groq.respond_with(Model(["print(df['nope'])", "print(df['nope'])", "print(df['nope'])",
+                                  "print(f\"units: {df['units'].sum()}\")"]))  # fmt: skip
+    settings = bot_settings(fake_slack, fake_groq, redis_url, tmp_path)
+    async with running_bot(settings, namespace) as bot:
+        url = events_url(bot)
+        file_ts = await share_sales(fake_slack, url)
+        await wait_card(fake_slack, CHANNEL, file_ts)
+        await fake_slack.send_event(url, message_event(CHANNEL, "U0ALICE001", "Total units?", thread_ts=file_ts))
+        failure = await wait_final(fake_slack, CHANNEL, file_ts)
+        text = message_text(failure)
+        assert "3 attempts" in text and "KeyError" in text
+        retry = next(e for b in failure["blocks"] if b["type"] == "actions"  # type: ignore[attr-defined]
+                     for e in b["elements"] if e["action_id"] == "retry_question")  # fmt: skip
+        await fake_slack.send_action(url, "retry_question", retry["value"], channel=CHANNEL,
+                                     message_ts=str(failure["ts"]))  # fmt: skip
+        answered = await fake_slack.wait_until(
+            lambda: [m for m in finals(fake_slack, CHANNEL, file_ts) if "units: 20" in message_text(m)] or None,
+            timeout=60, what="the retried answer",
+        )
+        show = next(e for b in answered[0]["blocks"] if b["type"] == "actions"
+                    for e in b["elements"] if e["action_id"] == "show_code")  # fmt: skip
+        await fake_slack.send_action(url, "show_code", show["value"], channel=CHANNEL,
+                                     message_ts=str(answered[0]["ts"]))  # fmt: skip
+        shown = await fake_slack.wait_until(lambda: fake_slack.ephemeral_messages(CHANNEL) or None, timeout=10,
+                                            what="the code view")  # fmt: skip
+    view = message_text(shown[0])
+    assert "df['units'].sum()" in view and "units: 20" in view
+
+
+async def test_bot_messages_edits_and_unrelated_chatter_are_ignored(
+    fake_slack: FakeSlack, fake_groq: FakeGroq, redis_url: str, namespace: str, tmp_path: Path
+) -> None:
+    settings = bot_settings(fake_slack, fake_groq, redis_url, tmp_path)
+    async with running_bot(settings, namespace) as bot:
+        url = events_url(bot)
+        file_ts = await share_sales(fake_slack, url)
+        await wait_card(fake_slack, CHANNEL, file_ts)
+        before = len(fake_slack.calls("chat.postMessage"))
+        chatter = message_event(CHANNEL, "U0BOB00001", "lunch anyone?")  # top level, no mention
+        await fake_slack.send_event(url, chatter)
+        await fake_slack.send_event(url, bot_message_event(CHANNEL, "another bot says hi", thread_ts=file_ts))
+        edited = message_event(CHANNEL, "U0ALICE001", "edited question", thread_ts=file_ts)
+        await fake_slack.send_event(url, message_changed_event(CHANNEL, edited))
+        await asyncio.sleep(1.0)  # nothing should happen; give it the chance to go wrong
+    assert len(fake_slack.calls("chat.postMessage")) == before
+    assert fake_groq.requests == []
+
+
+async def test_analyze_subcommands(
+    fake_slack: FakeSlack, fake_groq: FakeGroq, redis_url: str, namespace: str, tmp_path: Path
+) -> None:
+    settings = bot_settings(fake_slack, fake_groq, redis_url, tmp_path)
+    async with running_bot(settings, namespace) as bot:
+        url = events_url(bot)
+        help_reply = await fake_slack.send_command(url, channel_id=CHANNEL, command="/analyze", text="")
+        assert "/analyze" in await help_reply.text()
+        file_ts = await share_sales(fake_slack, url)
+        await wait_card(fake_slack, CHANNEL, file_ts)
+        listed = await fake_slack.send_command(url, channel_id=CHANNEL, command="/analyze", text="datasets")
+        assert "sales" in await listed.text()
+        forgot = await fake_slack.send_command(url, channel_id=CHANNEL, command="/analyze", text="forget")
+        assert forgot.status == 200
+        after = await fake_slack.send_command(url, channel_id=CHANNEL, command="/analyze", text="datasets")
+        assert "sales" not in await after.text()
+
+
+async def test_socket_mode_upload_and_thread_question(
+    fake_slack: FakeSlack, fake_groq: FakeGroq, redis_url: str, namespace: str, tmp_path: Path
+) -> None:
+    fake_groq.respond_with(Model([CHART_CODE]))
+    settings = bot_settings(fake_slack, fake_groq, redis_url, tmp_path, socket_mode=True)
+    async with running_bot(settings, namespace):
+        file_obj = fake_slack.register_file(None, "sales.csv", SALES_CSV)
+        upload = file_share_event(CHANNEL, "U0ALICE001", file_obj)
+        acked = await fake_slack.wait_for_ack(await fake_slack.push_event(upload))
+        assert acked.envelope_id
+        file_ts = str(upload["ts"])
+        await wait_card(fake_slack, CHANNEL, file_ts)
+        await fake_slack.push_event(message_event(CHANNEL, "U0ALICE001", "Top region?", thread_ts=file_ts))
+        final = await wait_final(fake_slack, CHANNEL, file_ts)
+        charts = await fake_slack.wait_until(lambda: fake_slack.uploaded_files(CHANNEL, file_ts) or None,
+                                             timeout=30, what="chart")  # fmt: skip
+    assert "South with 390.00" in message_text(final)
+    assert charts[0].content.startswith(PNG_MAGIC)
