@@ -271,8 +271,8 @@ _RULE_SOURCES: tuple[tuple[str, str], ...] = (
     (
         "network",
         r"\b(?:fetch|download|scrape|crawl|curl|wget|pull|grab|retrieve|load|import|read|open|visit|"
-        r"browse|request|ping|get|query|post|send|upload|stream|sync|connect to|hit|call)\s+(?:(?:the|this|that|a|an|my|"
-        r"our|some|data|dataset|file|files|csv|json|xml|html|page|pages|site|website|content|contents|results?|"
+        r"browse|request|ping|get|query|post|send|upload|stream|sync|connect to|hit|call)\s+"
+        r"(?:(?:the|this|that|a|an|my|our|some|data|dataset|file|files|csv|json|xml|html|page|pages|site|website|content|contents|results?|"
         r"report|it|them|everything|all|latest|live|current|feed|endpoint|api|url|link|stuff|info|prices?|rates?)"
         r"\s+){0,4}(?:(?:from|at|to|on|of|via|off|into|in)\s+)?(?:https?://|ftp://|s3://|gs://|www\.|"
         r"[a-z0-9-]+\.(?:com|org|net|io|ai|dev|co|gov|edu|xyz|me|app|info)\b)",

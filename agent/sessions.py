@@ -12,7 +12,7 @@ import logging
 import time
 from collections import OrderedDict
 
-from agent.errors import SandboxLost
+from agent.errors import DatasetError, SandboxLost
 from agent.progress import OnProgress, Progress, report
 from agent.sandbox.base import Execution, Sandbox, SandboxProvider
 from agent.store import DatasetRecord, SandboxHandle, Store
@@ -125,7 +125,10 @@ class Sessions:
             code += f"\ndf = {record.var_name}"
         outcome = await box.run(code, timeout=self._setup_timeout_s)
         if outcome.error is not None:
-            raise SandboxLost(f"loading {record.name} failed in the sandbox: {outcome.error.name}")
+            log.error("dataset_load_failed dataset=%s error=%s", record.var_name, outcome.error.name)
+            raise DatasetError(
+                f"{record.name} could not be loaded for analysis ({outcome.error.name}). Please upload it again."
+            )
 
     async def _remember(self, thread: str, box: Sandbox) -> None:
         self._live[thread] = box

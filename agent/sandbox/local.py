@@ -36,6 +36,7 @@ _BOOT_FILE = Path(__file__).with_name("kernel_boot.py")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _UID_RANGE = (100_000, 165_000)
 INTERRUPT_GRACE_S = 5.0
+_SHORT_TMP = "/tmp" if os.path.isdir("/tmp") else None
 
 
 class LocalSandbox:
@@ -236,7 +237,7 @@ class LocalSandboxProvider:
         (workspace / "data").chmod(0o755)
         # Unix socket paths are limited to about 107 bytes, so the sockets live in a short temp path
         # whatever the workspace root is.
-        ipc = Path(tempfile.mkdtemp(prefix="da-ipc-", dir="/tmp" if os.path.isdir("/tmp") else None))
+        ipc = Path(tempfile.mkdtemp(prefix="da-ipc-", dir=_SHORT_TMP))
         connection = {
             "transport": "ipc",
             "ip": f"{jail.IPC_DIR}/k",
