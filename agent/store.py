@@ -17,7 +17,7 @@ import hashlib
 import json
 import zlib
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import redis.asyncio as aioredis
 
@@ -26,9 +26,22 @@ from agent.errors import DatasetError
 MAX_TURNS = 20
 MAX_CELLS = 40
 
+_Record = TypeVar("_Record", bound="JsonRecord")
+
+
+class JsonRecord:
+    """Frozen dataclasses stored in Redis as JSON."""
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))  # type: ignore[call-overload]
+
+    @classmethod
+    def from_json(cls: type[_Record], raw: str | bytes) -> _Record:
+        return cls(**json.loads(raw))
+
 
 @dataclass(frozen=True)
-class DatasetRecord:
+class DatasetRecord(JsonRecord):
     """A dataset as stored for a thread: how to find its bytes and how to load them."""
 
     name: str  # the file name the user uploaded
@@ -41,16 +54,9 @@ class DatasetRecord:
     rows: int
     columns: list[str]
 
-    def to_json(self) -> str:
-        return json.dumps(asdict(self))
-
-    @classmethod
-    def from_json(cls, raw: str | bytes) -> DatasetRecord:
-        return cls(**json.loads(raw))
-
 
 @dataclass(frozen=True)
-class Turn:
+class Turn(JsonRecord):
     """One question and what came of it, as the model will see it next time."""
 
     question: str
@@ -58,28 +64,14 @@ class Turn:
     code: str | None
     ok: bool
 
-    def to_json(self) -> str:
-        return json.dumps(asdict(self))
-
-    @classmethod
-    def from_json(cls, raw: str | bytes) -> Turn:
-        return cls(**json.loads(raw))
-
 
 @dataclass(frozen=True)
-class SandboxHandle:
+class SandboxHandle(JsonRecord):
     """Which sandbox serves a thread; `kind` tells which provider can reattach to it."""
 
     kind: str
     sandbox_id: str
     versions: str = ""
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self))
-
-    @classmethod
-    def from_json(cls, raw: str | bytes) -> SandboxHandle:
-        return cls(**json.loads(raw))
 
 
 class Store:

@@ -6,7 +6,7 @@ import logging
 import uuid
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    async def analyze(ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient) -> None:
+    async def analyze(ack: AsyncAck, respond: AsyncRespond, command: dict[str, Any], client: AsyncWebClient) -> None:
         text = str(command.get("text") or "").strip()
         channel = str(command["channel_id"])
         word = text.lower()
@@ -38,12 +38,14 @@ def register(app: AsyncApp, deps: Deps) -> None:
             await ack(text=forget_done(bool(threads)))
         else:
             await ack()
-            await _ask(deps, client, command, text)
+            await _ask(deps, client, respond, command, text)
 
     app.command("/analyze")(analyze)
 
 
-async def _ask(deps: Deps, client: AsyncWebClient, command: dict[str, Any], question: str) -> None:
+async def _ask(
+    deps: Deps, client: AsyncWebClient, respond: AsyncRespond, command: dict[str, Any], question: str
+) -> None:
     """Slash commands cannot live in threads: post the question as a root message, answer below it."""
     channel, user = str(command["channel_id"]), str(command["user_id"])
     try:
@@ -52,7 +54,8 @@ async def _ask(deps: Deps, client: AsyncWebClient, command: dict[str, Any], ques
         )
     except SlackApiError as exc:
         log.info("analyze_post_failed channel=%s error=%s", channel, exc.response.get("error"))
-        await client.chat_postEphemeral(channel=channel, user=user, text=texts.NOT_IN_CHANNEL)
+        # The response URL works even where the bot is not a member.
+        await respond(text=texts.NOT_IN_CHANNEL, response_type="ephemeral")
         return
     await enqueue_question(deps, client, channel=channel, thread_ts=str(root["ts"]), question=question, user=user,
                            job_id=f"cmd:{uuid.uuid4().hex}", borrow_latest=True)  # fmt: skip

@@ -153,3 +153,16 @@ async def test_socket_mode_upload_and_thread_question(
                                              timeout=30, what="chart")  # fmt: skip
     assert "South with 390.00" in message_text(final)
     assert charts[0].content.startswith(PNG_MAGIC)
+
+
+async def test_analyze_in_a_channel_the_bot_has_not_joined_says_how_to_invite_it(
+    fake_slack: FakeSlack, fake_groq: FakeGroq, redis_url: str, namespace: str, tmp_path: Path
+) -> None:
+    settings = bot_settings(fake_slack, fake_groq, redis_url, tmp_path)
+    async with running_bot(settings, namespace) as bot:
+        fake_slack.fail_next("chat.postMessage", error="not_in_channel", status=200, retry_after=None)
+        await fake_slack.send_command(events_url(bot), channel_id="C0NOTJOIN1", command="/analyze", text="top rows?")
+        reply = await fake_slack.wait_for_response(timeout=10)
+    assert "/invite" in str(reply.body.get("text"))
+    assert reply.body.get("response_type") == "ephemeral"
+    assert fake_groq.requests == []
