@@ -23,10 +23,18 @@ from agent import messages
 from agent.codegen import extract_code, strip_reasoning
 from agent.datasets import Datasets
 from agent.errors import ConfigError, DatasetError, LLMError, SandboxError
+from agent.grounding import ungrounded_numbers
 from agent.guard import check_code, screen_question
 from agent.llm import LLM, ChatMessage, Usage
 from agent.progress import OnProgress, Progress, report
-from agent.prompts import answer_messages, code_messages, no_code_message, policy_message, repair_message
+from agent.prompts import (
+    answer_messages,
+    code_messages,
+    grounding_message,
+    no_code_message,
+    policy_message,
+    repair_message,
+)
 from agent.sandbox.base import Execution
 from agent.sessions import Sessions
 from agent.store import DatasetRecord, Store, Turn
@@ -154,9 +162,7 @@ class Engine:
             text = messages.EMPTY_OUTPUT
         else:
             try:
-                reply = await self.llm.complete(answer_messages(question, code, execution, len(charts)))
-                usage.add(reply)
-                text = _clean_answer(reply.text)
+                text = await self._write_answer(question, code, execution, output, len(charts), usage)
             except LLMError:
                 text = ""
             if not text:
@@ -166,6 +172,25 @@ class Engine:
         return Answer("answered", text, question, code=code, stdout=output[: self.config.stdout_cap],
                       charts=charts, attempts=tuple(attempts), resurrected=resurrected,
                       usage=_usage(usage))  # fmt: skip
+
+    async def _write_answer(self, question: str, code: str, execution: Execution, output: str, charts: int,
+                            usage: Usage) -> str:  # fmt: skip
+        """The model's answer from the output; one rewrite when it states numbers the output lacks."""
+        chat = answer_messages(question, code, execution, charts)
+        reply = await self.llm.complete(chat)
+        usage.add(reply)
+        text = _clean_answer(reply.text)
+        invented = ungrounded_numbers(text, output, question)
+        if not invented:
+            return text
+        log.info("answer_ungrounded count=%d: asking for a rewrite", len(invented))
+        chat += [{"role": "assistant", "content": reply.text}, grounding_message(invented)]
+        reply = await self.llm.complete(chat)
+        usage.add(reply)
+        rewritten = _clean_answer(reply.text)
+        if ungrounded_numbers(rewritten, output, question):
+            log.warning("answer_still_ungrounded: keeping the rewrite")
+        return rewritten or text
 
     async def _failed(self, thread: str, question: str, attempts: list[Attempt], usage: Usage,
                       resurrected: bool) -> Answer:  # fmt: skip

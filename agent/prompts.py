@@ -150,3 +150,13 @@ def answer_messages(question: str, code: str, execution: Execution, chart_count:
         f"Code that produced it (for context only):\n```python\n{code[:3000]}\n```"
     )
     return [{"role": "system", "content": ANSWER_SYSTEM + "\n\n" + UNTRUSTED}, {"role": "user", "content": user}]
+
+
+def grounding_message(numbers: Sequence[str]) -> ChatMessage:
+    """Feedback when the answer states numbers that the output does not contain."""
+    listed = ", ".join(numbers[:10])
+    return {
+        "role": "user",
+        "content": f"These numbers in your answer do not appear in the output: {listed}. Rewrite the answer "
+        "using only numbers that appear in the output (rounding is fine). Reply with the answer only.",
+    }

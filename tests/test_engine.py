@@ -183,3 +183,17 @@ async def test_two_threads_run_concurrently_without_seeing_each_others_data(
         a, b = await asyncio.gather(engine.ask("A", "sum of v?"), engine.ask("B", "sum of v?"))
     assert "sum=111" in a.stdout and "alpha" in a.stdout and "beta" not in a.stdout
     assert "sum=222" in b.stdout and "beta" in b.stdout and "alpha" not in b.stdout
+
+
+async def test_an_answer_with_an_invented_number_is_rewritten_from_the_output(
+    redis_url: str, namespace: str, fake_groq: FakeGroq
+) -> None:
+    answers = iter(["Total revenue is *912.40*.", "Total revenue is *855.75*."])
+    fake_groq.respond_with(Model(["print(f\"total revenue: {df['revenue_usd'].sum():.2f}\")"],
+                                 answer=lambda body: next(answers)))  # fmt: skip
+    async with running_engine(redis_url, namespace, fake_groq) as engine:
+        await engine.add_dataset(THREAD, "sales.csv", SALES_CSV)
+        answer = await engine.ask(THREAD, "What is total revenue?")
+    assert answer.text == "Total revenue is *855.75*."
+    assert "do not appear in the output: 912.40" in fake_groq.requests[-1].prompt
+    assert answer.usage["calls"] == 3
