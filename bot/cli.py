@@ -23,6 +23,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dataagent", description="DataAgent: a data-analyst bot for Slack.")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("serve", help="run the Slack bot (the default)")
+    sub.add_parser("doctor", help="check tokens, Redis, the sandbox and the LLM; say what to fix")
     sandbox = sub.add_parser("sandbox", help="sandbox tools for operators")
     sandbox_sub = sandbox.add_subparsers(dest="sandbox_command", required=True)
     run = sandbox_sub.add_parser(
@@ -127,6 +128,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "sandbox":
             return _cmd_sandbox_run(settings, args)
+        if args.command == "doctor":
+            from bot.doctor import doctor
+
+            return doctor(settings)
         if args.command == "profile":
             return cmd_profile(settings, args)
         if args.command == "ask":

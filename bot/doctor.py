@@ -1,0 +1,103 @@
+"""`dataagent doctor`: check every dependency the bot needs and say what to fix."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+
+import redis.asyncio as aioredis
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from agent.errors import DataAgentError
+from agent.llm import GroqLLM
+from bot.config import Settings
+from bot.services import make_sandbox_provider, redis_url
+
+Check = Callable[[Settings], Awaitable[str]]
+
+
+class Problem(Exception):
+    """A failed check; the message says what to fix."""
+
+
+async def check_slack(settings: Settings) -> str:
+    if not settings.slack_bot_token:
+        raise Problem("SLACK_BOT_TOKEN is not set (OAuth & Permissions → Bot User OAuth Token).")
+    client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=15)
+    try:
+        auth = await client.auth_test()
+    except SlackApiError as exc:
+        raise Problem(f"Slack refused the bot token ({exc.response.get('error')}); reinstall the app.") from None
+    mode = "Socket Mode" if settings.slack_app_token else "HTTP mode"
+    if not settings.slack_app_token and not settings.slack_signing_secret:
+        raise Problem("Set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode).")
+    return f"bot <@{auth.get('user_id')}> in team {auth.get('team')}, {mode}"
+
+
+async def check_redis(settings: Settings) -> str:
+    url = redis_url(settings)
+    client = aioredis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
+    try:
+        info = await client.info("server")
+    except Exception as exc:
+        raise Problem(f"cannot reach Redis ({type(exc).__name__}); check REDIS_URL.") from None
+    finally:
+        await client.aclose()
+    where = "REDIS_URL" if settings.redis_url else f"private server under {settings.data_dir}"
+    return f"Redis {info.get('redis_version')} ({where})"
+
+
+async def check_sandbox(settings: Settings) -> str:
+    provider = make_sandbox_provider(settings)
+    started = time.monotonic()
+    try:
+        box = await provider.create()
+        try:
+            result = await box.run("import pandas, matplotlib\nprint(pandas.__version__)", timeout=60)
+        finally:
+            await box.close()
+    except DataAgentError as exc:
+        raise Problem(str(exc)) from None
+    finally:
+        await provider.aclose()
+    if result.error is not None:
+        raise Problem(f"the sandbox started but pandas failed: {result.error.name}: {result.error.value}")
+    return f"{settings.sandbox} sandbox ran pandas {result.stdout.strip()} in {time.monotonic() - started:.1f} s"
+
+
+async def check_llm(settings: Settings) -> str:
+    if not settings.groq_api_key:
+        raise Problem("GROQ_API_KEY is not set (console.groq.com → API Keys).")
+    llm = GroqLLM(settings.groq_api_key, settings.llm_model, settings.groq_base_url, retry_budget_s=20)
+    try:
+        reply = await llm.complete([{"role": "user", "content": "Reply with OK."}], max_tokens=8)
+    except DataAgentError as exc:
+        raise Problem(str(exc)) from None
+    finally:
+        await llm.aclose()
+    return f"model {settings.llm_model} answered in {reply.duration_s:.1f} s"
+
+
+CHECKS: tuple[tuple[str, Check], ...] = (
+    ("Slack", check_slack), ("Redis", check_redis), ("Sandbox", check_sandbox), ("LLM", check_llm)
+)  # fmt: skip
+
+
+async def run_checks(settings: Settings) -> list[tuple[str, bool, str]]:
+    results = []
+    for name, check in CHECKS:
+        try:
+            detail = await asyncio.wait_for(check(settings), 120)
+            results.append((name, True, detail))
+        except (Problem, TimeoutError) as exc:
+            results.append((name, False, str(exc) or "timed out"))
+    return results
+
+
+def doctor(settings: Settings) -> int:
+    results = asyncio.run(run_checks(settings))
+    for name, ok, detail in results:
+        print(f"{'✓' if ok else '✗'} {name}: {detail}")
+    return 0 if all(ok for _, ok, _ in results) else 1
