@@ -27,6 +27,25 @@ pytest_plugins = [
 ]
 
 
+_real_connect = socket.socket.connect
+
+
+def _loopback_only(self: socket.socket, address: object) -> None:
+    """Tests talk to local fakes only; a connection anywhere else is a bug (or a leak) to surface."""
+    if self.family in (socket.AF_INET, socket.AF_INET6) and isinstance(address, tuple):
+        host = str(address[0])
+        if not (host.startswith("127.") or host in ("::1", "localhost", "0.0.0.0")):
+            raise ConnectionRefusedError(f"tests may only connect to loopback, not {host}")
+    _real_connect(self, address)  # type: ignore[arg-type]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def block_the_internet() -> Iterator[None]:
+    socket.socket.connect = _loopback_only  # type: ignore[method-assign]
+    yield
+    socket.socket.connect = _real_connect  # type: ignore[method-assign]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 from tests.bot_helpers import (
@@ -65,6 +66,10 @@ async def test_upload_then_thread_reply_is_answered_with_text_and_chart(
                                              what="the chart upload")  # fmt: skip
     assert len(charts) == 1 and charts[0].content.startswith(PNG_MAGIC)
     assert charts[0].alt_txt
+    # Secrets never reach the model.
+    for request in fake_groq.requests:
+        sent = json.dumps(request.json)
+        assert fake_slack.bot_token not in sent and fake_slack.signing_secret not in sent
 
 
 async def test_a_mention_arriving_twice_and_a_retried_event_are_answered_once(
