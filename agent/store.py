@@ -13,6 +13,7 @@ Keys (all under one namespace, all expiring after the retention period):
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import zlib
@@ -91,11 +92,12 @@ class Store:
     # Blobs
 
     async def put_blob(self, data: bytes) -> str:
-        sha = hashlib.sha256(data).hexdigest()
+        # Hashing and compressing up to MAX_FILE_MB would stall the event loop: do it off-loop.
+        sha = await asyncio.to_thread(lambda: hashlib.sha256(data).hexdigest())
         key = self.key("blob", sha)
         # Same bytes from another thread: only extend the lifetime.
         if not await self.redis.expire(key, self.ttl_s):
-            await self.redis.set(key, zlib.compress(data, 6), ex=self.ttl_s)
+            await self.redis.set(key, await asyncio.to_thread(zlib.compress, data, 6), ex=self.ttl_s)
         return sha
 
     async def get_blob(self, sha: str) -> bytes:
@@ -103,7 +105,7 @@ class Store:
         if raw is None:
             raise DatasetError("This thread's data has expired from storage; please upload the file again.")
         await self.redis.expire(self.key("blob", sha), self.ttl_s)
-        return zlib.decompress(raw if isinstance(raw, bytes) else raw.encode("latin-1"))
+        return await asyncio.to_thread(zlib.decompress, raw if isinstance(raw, bytes) else raw.encode("latin-1"))
 
     # Datasets
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -24,12 +23,8 @@ from handlers.render import (
     progress_text,
     result_message,
 )
-from handlers.state import thread_key
 
 log = logging.getLogger(__name__)
-
-PROGRESS_MIN_INTERVAL_S = 1.0
-
 
 class JobHandler:
     """The queue worker's handler: one method per job kind."""
@@ -120,23 +115,16 @@ class JobHandler:
 
 
 class _ProgressUpdater:
-    """Edits the placeholder as the engine reports progress, at most about once a second."""
+    """Edits the placeholder whenever the engine's progress line changes."""
 
     def __init__(self, client: AsyncWebClient, channel: str, ts: str) -> None:
         self.client = client
         self.channel = channel
         self.ts = ts
-        self._last = 0.0
         self._shown = ""
 
     async def __call__(self, progress: Progress) -> None:
         text = progress_text(progress)
-        now = time.monotonic()
-        if text == self._shown or (now - self._last < PROGRESS_MIN_INTERVAL_S and progress.stage == "running"):
-            return
-        self._last, self._shown = now, text
-        await self.client.chat_update(channel=self.channel, ts=self.ts, text=f"⏳ {text}")
-
-
-def thread_of(channel: str, thread_ts: str) -> str:
-    return thread_key(channel, thread_ts)
+        if text != self._shown:
+            self._shown = text
+            await self.client.chat_update(channel=self.channel, ts=self.ts, text=f"⏳ {text}")
