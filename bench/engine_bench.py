@@ -17,10 +17,10 @@ import uuid
 
 os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
 
-from agent.sandbox.local import LocalSandboxProvider  # noqa: E402
-from tests.engine_helpers import SALES_CSV, Model, running_engine  # noqa: E402
-from tests.fakes.groq_fixture import FAKE_GROQ_KEY  # noqa: E402
-from tests.fakes.groq_server import FakeGroq  # noqa: E402
+from agent.sandbox.local import LocalSandboxProvider
+from tests.engine_helpers import SALES_CSV, Model, running_engine
+from tests.fakes.groq_fixture import FAKE_GROQ_KEY
+from tests.fakes.groq_server import FakeGroq
 
 CODE = "by_region = df.groupby('region')['revenue_usd'].sum()\nprint(by_region.to_string())"
 AGAIN = "print(f'best: {by_region.idxmax()}')"
