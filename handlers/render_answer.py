@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from agent import messages
 from agent.types import Answer
@@ -118,13 +119,17 @@ def failure_message(answer: Answer, *, question_id: str,
                     columns: Sequence[str] = ()) -> tuple[str, list[Block]]:  # fmt: skip
     """Fallback text and blocks for a question that was refused or failed.
 
-    Refusals get a hint instead of a retry button (retrying one is pointless); failures get a
-    "Try again" button carrying `question_id`, and "Show code" when code was written.
+    A refused question gets a hint instead of a retry button (the same words are refused again);
+    refused code and failures get a "Try again" button carrying `question_id` (the model may write
+    it differently next time), and "Show code" when code was written.
     """
     if answer.status == "refused":
         example = texts.REFUSED_HINT.format(column=columns[0]) if columns else texts.REFUSED_HINT_GENERIC
         headline = texts.REFUSED_PREFIX + escape(answer.text or answer.error or texts.GENERIC_FAILURE)
-        return preview(headline), [section(_fit(f"{headline}\n{escape(example)}"))]
+        blocks = [section(_fit(f"{headline}\n{escape(example)}"))]
+        if answer.attempts:
+            blocks.append(actions(*_buttons(answer, question_id)))
+        return preview(headline), blocks
     if answer.error == messages.NO_DATA:
         sentence, hint = escape(messages.NO_DATA), texts.NO_DATA_HINT
     elif answer.attempts:
@@ -134,11 +139,15 @@ def failure_message(answer: Answer, *, question_id: str,
     else:
         sentence, hint = escape(answer.error or answer.text or texts.GENERIC_FAILURE), ""
     headline = texts.FAILED_PREFIX + sentence
+    blocks = [section(_fit(f"{headline}\n{hint}" if hint else headline)), actions(*_buttons(answer, question_id))]
+    return preview(headline), blocks
+
+
+def _buttons(answer: Answer, question_id: str) -> list[dict[str, Any]]:
     buttons = [button(texts.TRY_AGAIN_PLAIN, RETRY_QUESTION, question_id, primary=True)]
     if answer.code:
         buttons.append(button(texts.SHOW_CODE_PLAIN, SHOW_CODE, question_id))
-    blocks = [section(_fit(f"{headline}\n{hint}" if hint else headline)), actions(*buttons)]
-    return preview(headline), blocks
+    return buttons
 
 
 def _last_error(answer: Answer) -> str:

@@ -258,6 +258,15 @@ def test_a_refusal_offers_a_hint_and_no_retry() -> None:
     assert "revenue" in sections(blocks)[0]
 
 
+def test_refused_code_can_be_retried_and_shown() -> None:
+    attempt = Attempt(1, "import socket", refused=("line 1: import socket (network access is not allowed)",))
+    answer = Answer("refused", "I can't run that: the code it needed would import socket.", "q",
+                    code="import socket", attempts=(attempt, attempt))  # fmt: skip
+    _, blocks = failure_message(answer, question_id=QID)
+    valid(blocks)
+    assert buttons(blocks) == {"retry_question": QID, "show_code": QID}
+
+
 def test_code_that_kept_failing_names_the_error_and_offers_retry_and_code() -> None:
     attempts = tuple(failed_attempt(i, value=f"'revenue' {PING}") for i in (1, 2, 3))
     answer = Answer("failed", "engine text", "total revenue?", code="df['revenue']", attempts=attempts,

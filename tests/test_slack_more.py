@@ -166,3 +166,23 @@ async def test_analyze_in_a_channel_the_bot_has_not_joined_says_how_to_invite_it
     assert "/invite" in str(reply.body.get("text"))
     assert reply.body.get("response_type") == "ephemeral"
     assert fake_groq.requests == []
+
+
+async def test_two_replicas_share_a_workspace_and_keep_a_threads_order(
+    fake_slack: FakeSlack, fake_groq: FakeGroq, redis_url: str, namespace: str, tmp_path: Path
+) -> None:
+    fake_groq.respond_with(Model(["step = 1\nprint('first done')", "print(f'second sees step={step}')"]))
+    settings = bot_settings(fake_slack, fake_groq, redis_url, tmp_path)
+    async with running_bot(settings, namespace) as one, running_bot(settings, namespace) as two:
+        file_ts = await share_sales(fake_slack, events_url(one))
+        await wait_card(fake_slack, CHANNEL, file_ts)
+        first = message_event(CHANNEL, "U0ALICE001", "Set up a step", thread_ts=file_ts)
+        second = message_event(CHANNEL, "U0ALICE001", "Use the step", thread_ts=file_ts)
+        await fake_slack.send_event(events_url(one), first)
+        await fake_slack.send_event(events_url(two), second)
+        done = await fake_slack.wait_until(lambda: len(finals(fake_slack, CHANNEL, file_ts)) == 2 or None,
+                                           timeout=60, what="two answers")  # fmt: skip
+        assert done
+        texts_in_order = [message_text(m) for m in finals(fake_slack, CHANNEL, file_ts)]
+    assert "first done" in texts_in_order[0]
+    assert "second sees step=1" in texts_in_order[1]
