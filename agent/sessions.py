@@ -144,6 +144,12 @@ class Sessions:
             await box.close()
 
     async def aclose(self) -> None:
+        """Release the sandboxes at shutdown.
+
+        Local kernels are closed (they would die with this process anyway); remote ones are left to
+        pause, so the next process, or a replica, reattaches instead of resurrecting.
+        """
         live, self._live = list(self._live.values()), OrderedDict()
-        for box in live:
-            await box.close()
+        if self._provider.kind == "local":
+            for box in live:
+                await box.close()
