@@ -38,13 +38,13 @@ async def check_slack(settings: Settings) -> str:
 
 async def check_redis(settings: Settings) -> str:
     url = redis_url(settings)
-    client = aioredis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
+    redis = aioredis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
     try:
-        info = await client.info("server")
+        info = await redis.info("server")
     except Exception as exc:
         raise Problem(f"cannot reach Redis ({type(exc).__name__}); check REDIS_URL.") from None
     finally:
-        await client.aclose()
+        await redis.aclose()
     where = "REDIS_URL" if settings.redis_url else f"private server under {settings.data_dir}"
     return f"Redis {info.get('redis_version')} ({where})"
 

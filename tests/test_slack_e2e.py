@@ -75,7 +75,7 @@ async def test_upload_then_thread_reply_is_answered_with_text_and_chart(
 async def test_a_mention_arriving_twice_and_a_retried_event_are_answered_once(
     fake_slack: FakeSlack, fake_groq: FakeGroq, redis_url: str, namespace: str, tmp_path: Path
 ) -> None:
-    fake_groq.respond_with(Model(["print(f'rows: {len(df)}')"]))
+    fake_groq.respond_with(Model(["df['units'].plot.hist()\nprint(f'rows: {len(df)}')"]))
     settings = bot_settings(fake_slack, fake_groq, redis_url, tmp_path)
     async with running_bot(settings, namespace) as bot:
         url = events_url(bot)
@@ -89,6 +89,9 @@ async def test_a_mention_arriving_twice_and_a_retried_event_are_answered_once(
         thread_ts = str(mention["ts"])
         final = await wait_final(fake_slack, CHANNEL, thread_ts)
         assert "rows: 6" in message_text(final)
+        charts = await fake_slack.wait_until(lambda: fake_slack.uploaded_files(CHANNEL, thread_ts) or None,
+                                             timeout=30, what="the chart in the mention's thread")  # fmt: skip
+        assert charts[0].content.startswith(PNG_MAGIC)
         await asyncio.sleep(1.0)  # give a wrongly queued duplicate the time to show itself
         assert len(finals(fake_slack, CHANNEL, thread_ts)) == 1
     code_requests = [r for r in fake_groq.requests if "Write the code" in r.prompt]
@@ -110,13 +113,8 @@ async def test_a_top_level_mention_without_data_gets_a_helpful_reply(
 async def test_analyze_is_acked_at_once_and_answered_in_a_new_thread(
     fake_slack: FakeSlack, fake_groq: FakeGroq, redis_url: str, namespace: str, tmp_path: Path
 ) -> None:
-    release = asyncio.Event()
-    model = Model(["print(f\"total units: {df['units'].sum()}\")"])
-
-    def slow_model(body: dict[str, object]) -> str:
-        return model(body)  # type: ignore[arg-type]
-
-    fake_groq.respond_with(slow_model)
+    fake_groq.respond_with(Model(["df.plot.scatter(x='units', y='revenue_usd')\n"
+                                  "print(f\"total units: {df['units'].sum()}\")"]))  # fmt: skip
     settings = bot_settings(fake_slack, fake_groq, redis_url, tmp_path)
     async with running_bot(settings, namespace) as bot:
         url = events_url(bot)
@@ -128,8 +126,10 @@ async def test_analyze_is_acked_at_once_and_answered_in_a_new_thread(
         root = await fake_slack.wait_for("chat.postMessage", lambda c: "asked" in str(c.args.get("text")))
         root_ts = str(root.response["ts"])
         final = await wait_final(fake_slack, CHANNEL, root_ts)
-        release.set()
+        charts = await fake_slack.wait_until(lambda: fake_slack.uploaded_files(CHANNEL, root_ts) or None,
+                                             timeout=30, what="the chart under the /analyze question")  # fmt: skip
     assert "total units: 20" in message_text(final)
+    assert charts[0].content.startswith(PNG_MAGIC)
 
 
 async def test_a_non_csv_and_an_oversized_upload_get_clear_replies(

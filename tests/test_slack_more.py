@@ -25,7 +25,11 @@ RETURNS_CSV = b"region,returned\nNorth,2\nSouth,5\nEast,1\n"
 async def test_a_dm_upload_and_question_are_answered_in_the_dm(
     fake_slack: FakeSlack, fake_groq: FakeGroq, redis_url: str, namespace: str, tmp_path: Path
 ) -> None:
-    fake_groq.respond_with(Model(["print(f'max price row: {df.loc[df.revenue_usd.idxmax(), \"product\"]}')"]))
+    code = (
+        "df.groupby('product')['revenue_usd'].max().plot.bar()\n"
+        "print(f'max price row: {df.loc[df.revenue_usd.idxmax(), \"product\"]}')"
+    )
+    fake_groq.respond_with(Model([code]))
     dm = "D0DIRECT01"
     settings = bot_settings(fake_slack, fake_groq, redis_url, tmp_path)
     async with running_bot(settings, namespace) as bot:
@@ -36,7 +40,10 @@ async def test_a_dm_upload_and_question_are_answered_in_the_dm(
         question = dm_message_event(dm, "U0ALICE001", "Which product had the biggest sale?")
         await fake_slack.send_event(url, question)
         final = await wait_final(fake_slack, dm, str(question["ts"]))
+        charts = await fake_slack.wait_until(lambda: fake_slack.uploaded_files(dm, str(question["ts"])) or None,
+                                             timeout=30, what="the chart in the DM thread")  # fmt: skip
     assert "max price row: Widget" in message_text(final)
+    assert charts[0].content.startswith(PNG_MAGIC)
 
 
 async def test_a_second_file_joins_the_thread_and_both_are_usable(
