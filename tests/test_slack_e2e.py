@@ -16,7 +16,7 @@ from tests.bot_helpers import (
     wait_final,
 )
 from tests.engine_helpers import SALES_CSV, Model
-from tests.fakes.groq_server import FakeGroq
+from tests.fakes.groq_server import FakeGroq, Reply
 from tests.fakes.slack_events import app_mention_event, file_share_event, mention_events, message_event
 from tests.fakes.slack_server import FakeSlack
 from tests.sandbox_helpers import PNG_MAGIC
@@ -113,8 +113,9 @@ async def test_a_top_level_mention_without_data_gets_a_helpful_reply(
 async def test_analyze_is_acked_at_once_and_answered_in_a_new_thread(
     fake_slack: FakeSlack, fake_groq: FakeGroq, redis_url: str, namespace: str, tmp_path: Path
 ) -> None:
-    fake_groq.respond_with(Model(["df.plot.scatter(x='units', y='revenue_usd')\n"
-                                  "print(f\"total units: {df['units'].sum()}\")"]))  # fmt: skip
+    model = Model(["df.plot.scatter(x='units', y='revenue_usd')\nprint(f\"total units: {df['units'].sum()}\")"])
+    # A slow model: the command must be acked long before the analysis can have finished.
+    fake_groq.respond_with(lambda body: Reply(model(body), delay_s=2.0))
     settings = bot_settings(fake_slack, fake_groq, redis_url, tmp_path)
     async with running_bot(settings, namespace) as bot:
         url = events_url(bot)
@@ -122,7 +123,8 @@ async def test_analyze_is_acked_at_once_and_answered_in_a_new_thread(
         await wait_card(fake_slack, CHANNEL, file_ts)
         response = await fake_slack.send_command(url, channel_id=CHANNEL, command="/analyze",
                                                  text="how many units in total?")  # fmt: skip
-        assert response.status == 200  # acked; the analysis goes on after the ack
+        assert response.status == 200
+        assert not any("total units" in str(c.args) for c in fake_slack.calls("chat.update"))  # not yet
         root = await fake_slack.wait_for("chat.postMessage", lambda c: "asked" in str(c.args.get("text")))
         root_ts = str(root.response["ts"])
         final = await wait_final(fake_slack, CHANNEL, root_ts)
