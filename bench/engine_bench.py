@@ -11,11 +11,12 @@ import argparse
 import asyncio
 import os
 import signal
-import statistics
 import time
 import uuid
 
 os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
+
+from sandbox_bench import fmt  # bench/ is on sys.path when run as a script
 
 from agent.sandbox.local import LocalSandboxProvider
 from tests.engine_helpers import SALES_CSV, Model, running_engine
@@ -56,18 +57,13 @@ async def one_round(redis_url: str) -> tuple[float, float, float]:
     return cold, warm, resurrected
 
 
-def _fmt(samples: list[float]) -> str:
-    ms = [s * 1000 for s in samples]
-    return f"median {statistics.median(ms):8.1f} ms   min {min(ms):8.1f}   max {max(ms):8.1f}   (n={len(ms)})"
-
-
 async def main(rounds: int) -> None:
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     results = [await one_round(redis_url) for _ in range(rounds)]
     print(f"engine with a zero-latency fake model, local sandbox, {os.cpu_count()} cores")
-    print(f"  cold question (sandbox start + load)   {_fmt([r[0] for r in results])}")
-    print(f"  warm question                          {_fmt([r[1] for r in results])}")
-    print(f"  question after the sandbox was killed  {_fmt([r[2] for r in results])}")
+    print(f"  cold question (sandbox start + load)   {fmt([r[0] for r in results])}")
+    print(f"  warm question                          {fmt([r[1] for r in results])}")
+    print(f"  question after the sandbox was killed  {fmt([r[2] for r in results])}")
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ def _csv(rows: int) -> bytes:
     return out.getvalue().encode()
 
 
-def _fmt(samples: list[float]) -> str:
+def fmt(samples: list[float]) -> str:
     ms = [s * 1000 for s in samples]
     return f"median {statistics.median(ms):8.1f} ms   min {min(ms):8.1f}   max {max(ms):8.1f}   (n={len(ms)})"
 
@@ -67,12 +67,12 @@ async def main(rounds: int) -> None:
         await provider.aclose()
     resurrect = [s + i + load + r for s, i, load, r in zip(starts, first_import, load_rows, replay, strict=True)]
     print(f"local sandbox (bubblewrap + ipykernel), {rounds} rounds, {os.cpu_count()} cores")
-    print(f"  cold start (jail + kernel ready)       {_fmt(starts)}")
-    print(f"  first pandas+matplotlib import         {_fmt(first_import)}")
-    print(f"  warm cell overhead (`pass`)            {_fmt(warm)}")
-    print(f"  upload + load 200k-row CSV ({len(data) / 1e6:.1f} MB)   {_fmt(load_rows)}")
-    print(f"  replay 3 derived cells                 {_fmt(replay)}")
-    print(f"  => resurrection (start+import+load+replay) {_fmt(resurrect)}")
+    print(f"  cold start (jail + kernel ready)       {fmt(starts)}")
+    print(f"  first pandas+matplotlib import         {fmt(first_import)}")
+    print(f"  warm cell overhead (`pass`)            {fmt(warm)}")
+    print(f"  upload + load 200k-row CSV ({len(data) / 1e6:.1f} MB)   {fmt(load_rows)}")
+    print(f"  replay 3 derived cells                 {fmt(replay)}")
+    print(f"  => resurrection (start+import+load+replay) {fmt(resurrect)}")
 
 
 if __name__ == "__main__":

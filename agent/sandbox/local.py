@@ -184,7 +184,7 @@ class LocalSandbox:
         if self._client is not None:
             self._client.stop_channels()
         if self._proc is not None:
-            inside = procs.descendants(self._proc.pid)
+            inside = await asyncio.to_thread(procs.descendants, self._proc.pid)
             if self._proc.returncode is None:
                 with suppress(ProcessLookupError):
                     self._proc.kill()
@@ -192,7 +192,7 @@ class LocalSandbox:
                 await asyncio.wait_for(self._proc.wait(), 10)
             # The jail's init takes everything with it; make sure before we report it closed.
             if not await asyncio.to_thread(procs.wait_gone, inside, 5.0):
-                procs.kill_all(inside)
+                await asyncio.to_thread(procs.kill_all, inside)
         if self._stderr_task is not None:
             self._stderr_task.cancel()
         await asyncio.to_thread(shutil.rmtree, self._workspace, True)
