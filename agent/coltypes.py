@@ -104,8 +104,7 @@ def _type_one(d: _Distinct, hint: str | None) -> tuple[pd.Series, str, str | Non
         return values, DATE_UTC if dates.utc else DATE, dates.note, None
     note = None
     if isinstance(dates, Undecided):
-        note = (f"dates like {dates.example!r} could be day-first or month-first, so the column is kept "
-                "as text")  # fmt: skip
+        note = f"dates like {dates.example!r} could be day-first or month-first, so the column is kept as text"
     # A lone CR inside a cell would end the row in the normalized CSV, which quotes only on LF.
     raw = [r.replace("\r\n", "\n").replace("\r", "\n") for r in d.raw] if d.has_cr else d.raw
     text = np.array([r if s else np.nan for r, s in zip(raw, d.stripped, strict=True)], dtype=object)

@@ -66,8 +66,10 @@ def read_table(name: str, text: str) -> Table:
     header = [str(v) for v in raw.iloc[0].tolist()] if len(raw) else []
     data = raw.iloc[1:]
     if header and all(_NUMBER.match(h) for h in header[: shape.header_width]):
-        warnings.append("the first row holds numbers, not column names, so it is kept as data "
-                        "and the columns are named column_1, column_2, …")  # fmt: skip
+        warnings.append(
+            "the first row holds numbers, not column names, so it is kept as data "
+            "and the columns are named column_1, column_2, …"
+        )
         header, data = [""] * len(header), raw
     data = data.reset_index(drop=True)
     names = _clean_names(header, warnings)
@@ -196,10 +198,18 @@ def _pandas(text: str, delimiter: str, width: int, *, quoted: bool) -> pd.DataFr
 
 def _read_csv(text: str, delimiter: str, width: int, *, quoted: bool) -> pd.DataFrame:
     return pd.read_csv(
-        io.StringIO(text), sep=delimiter, header=None, names=list(range(max(width, 1))), dtype=str,
-        na_filter=False, keep_default_na=False, skip_blank_lines=True, engine="c", index_col=False,
+        io.StringIO(text),
+        sep=delimiter,
+        header=None,
+        names=list(range(max(width, 1))),
+        dtype=str,
+        na_filter=False,
+        keep_default_na=False,
+        skip_blank_lines=True,
+        engine="c",
+        index_col=False,
         quoting=csv.QUOTE_MINIMAL if quoted else csv.QUOTE_NONE,
-    )  # fmt: skip
+    )
 
 
 def _field_counts(text: str, delimiter: str) -> list[int]:
@@ -222,8 +232,10 @@ def _ragged_warnings(counts: list[int], warnings: list[str]) -> None:
     short = [i for i, n in enumerate(rows, 1) if n < header]
     long = [i for i, n in enumerate(rows, 1) if n > header]
     if short:
-        warnings.append(f"{len(short)} row(s) had fewer values than the header (first: row {short[0]}); "
-                        "the missing values are empty")  # fmt: skip
+        warnings.append(
+            f"{len(short)} row(s) had fewer values than the header (first: row {short[0]}); "
+            "the missing values are empty"
+        )
     if long:
         warnings.append(f"{len(long)} row(s) had more values than the header (first: row {long[0]})")
 

@@ -55,8 +55,9 @@ class EngineConfig:
 class Engine:
     """Answers questions about a thread's datasets. Knows nothing of Slack."""
 
-    def __init__(self, store: Store, sessions: Sessions, llm: LLM, datasets: Datasets,
-                 config: EngineConfig | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, store: Store, sessions: Sessions, llm: LLM, datasets: Datasets, config: EngineConfig | None = None
+    ) -> None:
         self.store = store
         self.sessions = sessions
         self.llm = llm
@@ -93,8 +94,13 @@ class Engine:
             started = time.monotonic()
             answer = await self._ask(thread, question, on_progress)
             answer.timings["total_s"] = round(time.monotonic() - started, 3)
-            log.info("question_done thread=%s status=%s attempts=%d seconds=%.2f",
-                     thread, answer.status, len(answer.attempts), answer.timings["total_s"])  # fmt: skip
+            log.info(
+                "question_done thread=%s status=%s attempts=%d seconds=%.2f",
+                thread,
+                answer.status,
+                len(answer.attempts),
+                answer.timings["total_s"],
+            )
             return answer
 
     async def _ask(self, thread: str, question: str, on_progress: OnProgress | None) -> Answer:
@@ -111,8 +117,9 @@ class Engine:
             log.warning("question_failed thread=%s kind=%s", thread, type(exc).__name__)
             return Answer("failed", str(exc), question, error=str(exc), usage=_usage(usage))
 
-    async def _solve(self, thread: str, question: str, records: list[DatasetRecord], usage: Usage,
-                     on_progress: OnProgress | None) -> Answer:  # fmt: skip
+    async def _solve(
+        self, thread: str, question: str, records: list[DatasetRecord], usage: Usage, on_progress: OnProgress | None
+    ) -> Answer:
         cfg = self.config
         _, resurrected = await self.sessions.sandbox(thread, on_progress)
         turns = await self.store.turns(thread, last=cfg.memory_turns)
@@ -120,8 +127,11 @@ class Engine:
         attempts: list[Attempt] = []
         policy_strikes = 0
         for number in range(1, cfg.max_attempts + 1):
-            step = (Progress("writing_code", "Writing code…", number, cfg.max_attempts) if number == 1
-                    else Progress("fixing", "Fixing an error…", number, cfg.max_attempts))  # fmt: skip
+            step = (
+                Progress("writing_code", "Writing code…", number, cfg.max_attempts)
+                if number == 1
+                else Progress("fixing", "Fixing an error…", number, cfg.max_attempts)
+            )
             await report(on_progress, step)
             reply = await self.llm.complete(chat)
             usage.add(reply)
@@ -139,20 +149,34 @@ class Engine:
                     return _refused_code(question, attempts, usage)
                 chat.append(policy_message(policy.violations))
                 continue
-            await report(on_progress, Progress("running", f"Running the analysis (attempt {number} of "
-                                               f"{cfg.max_attempts})…", number, cfg.max_attempts))  # fmt: skip
+            await report(
+                on_progress,
+                Progress(
+                    "running",
+                    f"Running the analysis (attempt {number} of {cfg.max_attempts})…",
+                    number,
+                    cfg.max_attempts,
+                ),
+            )
             execution, lost = await self.sessions.run(thread, code, cfg.cell_timeout_s, on_progress)
             resurrected = resurrected or lost
             attempts.append(Attempt(number, code, execution))
             if execution.ok:
-                return await self._answer(thread, question, code, execution, attempts, usage,
-                                          resurrected, on_progress)  # fmt: skip
+                return await self._answer(thread, question, code, execution, attempts, usage, resurrected, on_progress)
             chat.append(repair_message(code, execution, records))
         return await self._failed(thread, question, attempts, usage, resurrected)
 
-    async def _answer(self, thread: str, question: str, code: str, execution: Execution,
-                      attempts: list[Attempt], usage: Usage, resurrected: bool,
-                      on_progress: OnProgress | None) -> Answer:  # fmt: skip
+    async def _answer(
+        self,
+        thread: str,
+        question: str,
+        code: str,
+        execution: Execution,
+        attempts: list[Attempt],
+        usage: Usage,
+        resurrected: bool,
+        on_progress: OnProgress | None,
+    ) -> Answer:
         charts = tuple(execution.pngs)
         if charts:
             await report(on_progress, Progress("drawing_charts", f"Drawing {len(charts)} chart(s)…"))
@@ -169,12 +193,21 @@ class Engine:
                 text = messages.ANSWER_FALLBACK.format(output=output[:1500])
         await self.store.add_cell(thread, code)
         await self.store.add_turn(thread, Turn(question, text, code, True))
-        return Answer("answered", text, question, code=code, stdout=output[: self.config.stdout_cap],
-                      charts=charts, attempts=tuple(attempts), resurrected=resurrected,
-                      usage=_usage(usage))  # fmt: skip
+        return Answer(
+            "answered",
+            text,
+            question,
+            code=code,
+            stdout=output[: self.config.stdout_cap],
+            charts=charts,
+            attempts=tuple(attempts),
+            resurrected=resurrected,
+            usage=_usage(usage),
+        )
 
-    async def _write_answer(self, question: str, code: str, execution: Execution, output: str, charts: int,
-                            usage: Usage) -> str:  # fmt: skip
+    async def _write_answer(
+        self, question: str, code: str, execution: Execution, output: str, charts: int, usage: Usage
+    ) -> str:
         """The model's answer from the output; one rewrite when it states numbers the output lacks."""
         chat = answer_messages(question, code, execution, charts)
         reply = await self.llm.complete(chat)
@@ -192,21 +225,31 @@ class Engine:
             log.warning("answer_still_ungrounded: keeping the rewrite")
         return rewritten or text
 
-    async def _failed(self, thread: str, question: str, attempts: list[Attempt], usage: Usage,
-                      resurrected: bool) -> Answer:  # fmt: skip
+    async def _failed(
+        self, thread: str, question: str, attempts: list[Attempt], usage: Usage, resurrected: bool
+    ) -> Answer:
         last = attempts[-1].error_summary or "unknown error"
         text = messages.CODE_FAILED.format(attempts=len(attempts), error=last)
         await self.store.add_turn(thread, Turn(question, f"(failed: {last})", attempts[-1].code, False))
-        return Answer("failed", text, question, code=attempts[-1].code, attempts=tuple(attempts), error=text,
-                      resurrected=resurrected, usage=_usage(usage))  # fmt: skip
+        return Answer(
+            "failed",
+            text,
+            question,
+            code=attempts[-1].code,
+            attempts=tuple(attempts),
+            error=text,
+            resurrected=resurrected,
+            usage=_usage(usage),
+        )
 
 
 def _refused_code(question: str, attempts: list[Attempt], usage: Usage) -> Answer:
     what = attempts[-1].refused[0].split(":", 1)[-1].strip() if attempts[-1].refused else "leave the sandbox"
     what = re.sub(r"\s*\([^()]*\)$", "", what)
     text = messages.CODE_REFUSED.format(what=what)
-    return Answer("refused", text, question, code=attempts[-1].code, attempts=tuple(attempts), error=text,
-                  usage=_usage(usage))  # fmt: skip
+    return Answer(
+        "refused", text, question, code=attempts[-1].code, attempts=tuple(attempts), error=text, usage=_usage(usage)
+    )
 
 
 def _output_text(execution: Execution) -> str:
@@ -221,8 +264,12 @@ def _clean_answer(text: str) -> str:
 
 
 def _usage(usage: Usage) -> dict[str, int]:
-    return {"calls": usage.calls, "prompt_tokens": usage.prompt_tokens,
-            "completion_tokens": usage.completion_tokens, "total_tokens": usage.total_tokens}  # fmt: skip
+    return {
+        "calls": usage.calls,
+        "prompt_tokens": usage.prompt_tokens,
+        "completion_tokens": usage.completion_tokens,
+        "total_tokens": usage.total_tokens,
+    }
 
 
 __all__ = ["Answer", "ChatMessage", "Engine", "EngineConfig"]

@@ -40,8 +40,9 @@ class Literal:
     complete: bool = True
 
 
-def literal_of(node: ast.expr, consts: dict[str, Literal], qual_of_call: dict[int, str],
-               depth: int = 0) -> Literal | None:  # fmt: skip
+def literal_of(
+    node: ast.expr, consts: dict[str, Literal], qual_of_call: dict[int, str], depth: int = 0
+) -> Literal | None:
     """The literal a path expression spells, as far as it can be read without running anything.
 
     Args:
@@ -88,8 +89,9 @@ def literal_of(node: ast.expr, consts: dict[str, Literal], qual_of_call: dict[in
     return None
 
 
-def _joined(args: list[ast.expr], consts: dict[str, Literal], qual_of_call: dict[int, str],
-            depth: int) -> Literal | None:  # fmt: skip
+def _joined(
+    args: list[ast.expr], consts: dict[str, Literal], qual_of_call: dict[int, str], depth: int
+) -> Literal | None:
     text: str | None = None
     for arg in args:
         piece = literal_of(arg, consts, qual_of_call, depth)

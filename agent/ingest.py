@@ -53,11 +53,47 @@ _load = cast(Callable[[Any, str], pd.DataFrame], _namespace["_dataagent_load"])
 _COMPRESSED = (".gz", ".gzip", ".zip", ".bz2", ".xz")
 _TABULAR = (".csv", ".tsv", ".tab", ".txt", ".dat", ".psv")
 # Names the model's code relies on; a dataset must not shadow them.
-_RESERVED = frozenset({
-    "df", "pd", "np", "plt", "sns", "pandas", "numpy", "matplotlib", "scipy", "math", "os", "sys", "re",
-    "json", "datetime", "time", "random", "io", "csv", "display", "print", "len", "sum", "min",
-    "max", "list", "dict", "set", "str", "int", "float", "type", "id", "input", "open", "range", "format",
-})  # fmt: skip
+_RESERVED = frozenset(
+    {
+        "df",
+        "pd",
+        "np",
+        "plt",
+        "sns",
+        "pandas",
+        "numpy",
+        "matplotlib",
+        "scipy",
+        "math",
+        "os",
+        "sys",
+        "re",
+        "json",
+        "datetime",
+        "time",
+        "random",
+        "io",
+        "csv",
+        "display",
+        "print",
+        "len",
+        "sum",
+        "min",
+        "max",
+        "list",
+        "dict",
+        "set",
+        "str",
+        "int",
+        "float",
+        "type",
+        "id",
+        "input",
+        "open",
+        "range",
+        "format",
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -205,10 +205,21 @@ class JobQueue:
     host, pid and a random suffix). Every call is bounded by `op_timeout_s`.
     """
 
-    def __init__(self, redis: aioredis.Redis, *, namespace: str, stream: str = "jobs",
-                 group: str = "workers", consumer: str, claim_idle_s: float = 60.0, max_deliveries: int = 3,
-                 dedupe_ttl_s: float = 86_400.0, retention_s: float = 7 * 86_400.0,
-                 dead_maxlen: int = 10_000, op_timeout_s: float = 10.0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        redis: aioredis.Redis,
+        *,
+        namespace: str,
+        stream: str = "jobs",
+        group: str = "workers",
+        consumer: str,
+        claim_idle_s: float = 60.0,
+        max_deliveries: int = 3,
+        dedupe_ttl_s: float = 86_400.0,
+        retention_s: float = 7 * 86_400.0,
+        dead_maxlen: int = 10_000,
+        op_timeout_s: float = 10.0,
+    ) -> None:
         self.redis = redis
         self.group = group
         self.consumer = consumer
@@ -221,8 +232,16 @@ class JobQueue:
         self._retention_ms = int(retention_s * 1000)
         self._dead_maxlen = dead_maxlen
         self._cursor = "0-0"
-        scripts = {"enqueue": _ENQUEUE, "start": _START, "ack": _ACK, "bury": _BURY, "touch": _TOUCH,
-                   "hand_back": _HAND_BACK, "reclaim": _RECLAIM, "retire": _RETIRE}  # fmt: skip
+        scripts = {
+            "enqueue": _ENQUEUE,
+            "start": _START,
+            "ack": _ACK,
+            "bury": _BURY,
+            "touch": _TOUCH,
+            "hand_back": _HAND_BACK,
+            "reclaim": _RECLAIM,
+            "retire": _RETIRE,
+        }
         self._scripts = {name: redis.register_script(src) for name, src in scripts.items()}
 
     def _order_key(self, thread: str) -> str:
@@ -239,8 +258,7 @@ class JobQueue:
         if entry is None:
             log.info("job_duplicate job_id=%s thread=%s", job.job_id, job.thread)
             return ""
-        log.info("job_enqueued job_id=%s thread=%s kind=%s entry=%s", job.job_id, job.thread, job.kind,
-                 _text(entry))  # fmt: skip
+        log.info("job_enqueued job_id=%s thread=%s kind=%s entry=%s", job.job_id, job.thread, job.kind, _text(entry))
         return _text(entry)
 
     async def ensure_group(self) -> None:

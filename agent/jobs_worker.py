@@ -67,10 +67,20 @@ class Worker:
         max_parked: Parked jobs held at once before reading pauses (default 16 × concurrency).
     """
 
-    def __init__(self, queue: JobQueue, handler: Handler, *, concurrency: int = 4,
-                 job_timeout_s: float = 900.0, on_dead: Handler | None = None, grace_s: float = 30.0,
-                 poll_s: float = 1.0, park_poll_s: float = 0.25, reclaim_s: float = 5.0,
-                 max_parked: int | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        queue: JobQueue,
+        handler: Handler,
+        *,
+        concurrency: int = 4,
+        job_timeout_s: float = 900.0,
+        on_dead: Handler | None = None,
+        grace_s: float = 30.0,
+        poll_s: float = 1.0,
+        park_poll_s: float = 0.25,
+        reclaim_s: float = 5.0,
+        max_parked: int | None = None,
+    ) -> None:
         self.queue = queue
         self.handler = handler
         self.concurrency = concurrency
@@ -220,8 +230,7 @@ class Worker:
         job = d.job
         self.stats.started += 1
         self._notify()
-        log.info("job_started job_id=%s thread=%s kind=%s attempt=%d", job.job_id, job.thread, job.kind,
-                 job.attempt)  # fmt: skip
+        log.info("job_started job_id=%s thread=%s kind=%s attempt=%d", job.job_id, job.thread, job.kind, job.attempt)
         started = time.monotonic()
         task = asyncio.create_task(self._call_handler(job), name=f"handler-{job.job_id}")
         self._handlers[d.entry_id] = task
@@ -243,14 +252,27 @@ class Worker:
         if exc is None:
             acked = await self._guard(lambda: self.queue.ack(d), "ack", d, retries=3)
             self._settle(d, "done" if acked else "lost" if acked is not None else "unsettled")
-            log.info("job_done job_id=%s thread=%s attempt=%d seconds=%.2f acked=%s", job.job_id,
-                     job.thread, job.attempt, seconds, bool(acked))  # fmt: skip
+            log.info(
+                "job_done job_id=%s thread=%s attempt=%d seconds=%.2f acked=%s",
+                job.job_id,
+                job.thread,
+                job.attempt,
+                seconds,
+                bool(acked),
+            )
             return
         self.stats.failed += 1
         self._notify()
-        log.error("job_failed job_id=%s thread=%s attempt=%d of %d seconds=%.2f error=%s", job.job_id,
-                  job.thread, job.attempt, self.queue.max_deliveries, seconds, type(exc).__name__,
-                  exc_info=exc)  # fmt: skip
+        log.error(
+            "job_failed job_id=%s thread=%s attempt=%d of %d seconds=%.2f error=%s",
+            job.job_id,
+            job.thread,
+            job.attempt,
+            self.queue.max_deliveries,
+            seconds,
+            type(exc).__name__,
+            exc_info=exc,
+        )
         if job.attempt >= self.queue.max_deliveries:
             await self._bury(d, type(exc).__name__)
         else:
@@ -267,9 +289,7 @@ class Worker:
             self._settle(d, "lost" if buried is not None else "unsettled")
             return
         self._settle(d, "dead")
-        log.error(
-            "job_dead job_id=%s thread=%s attempts=%d reason=%s", job.job_id, job.thread, job.attempt, reason
-        )
+        log.error("job_dead job_id=%s thread=%s attempts=%d reason=%s", job.job_id, job.thread, job.attempt, reason)
         if self.on_dead is not None:
             try:
                 async with asyncio.timeout(self.queue.op_timeout_s * 3):
@@ -288,8 +308,11 @@ class Worker:
             self.stats.lost += 1
             log.warning("job_lost job_id=%s thread=%s: another worker holds it", d.job.job_id, d.job.thread)
         elif outcome == "unsettled":
-            log.error("job_unsettled job_id=%s thread=%s: Redis unreachable, it will be redelivered",
-                      d.job.job_id, d.job.thread)  # fmt: skip
+            log.error(
+                "job_unsettled job_id=%s thread=%s: Redis unreachable, it will be redelivered",
+                d.job.job_id,
+                d.job.thread,
+            )
         self._wake(d.job.thread)
         self._notify()
 
@@ -301,8 +324,13 @@ class Worker:
             try:
                 return await call()
             except _REDIS_ERRORS as exc:
-                log.warning("jobs_redis_failed op=%s job_id=%s attempt=%d error=%s", what,
-                            d.job.job_id if d else "-", attempt, type(exc).__name__)  # fmt: skip
+                log.warning(
+                    "jobs_redis_failed op=%s job_id=%s attempt=%d error=%s",
+                    what,
+                    d.job.job_id if d else "-",
+                    attempt,
+                    type(exc).__name__,
+                )
                 if attempt < retries:
                     await asyncio.sleep(0.2 * attempt)
         return None
@@ -328,9 +356,7 @@ class Worker:
             found = await self._guard(partial(self.queue.reclaim, free), "reclaim") if free > 0 else None
             for d in found or []:
                 self.stats.reclaimed += 1
-                log.info(
-                    "job_reclaimed job_id=%s thread=%s attempt=%d", d.job.job_id, d.job.thread, d.job.attempt
-                )
+                log.info("job_reclaimed job_id=%s thread=%s attempt=%d", d.job.job_id, d.job.thread, d.job.attempt)
                 self._spawn(d)
             self.stats.reclaim_passes += 1
             self._notify()

@@ -34,9 +34,7 @@ GROQ_DEFAULT_BASE_URL = "https://api.groq.com"
 SUGGESTED_MODEL = "openai/gpt-oss-120b"
 
 # User-facing sentences (shown in Slack as they are).
-RATE_LIMITED_MESSAGE = (
-    "The AI model is rate-limited right now (too many requests), please try again in a minute."
-)
+RATE_LIMITED_MESSAGE = "The AI model is rate-limited right now (too many requests), please try again in a minute."
 DOWN_MESSAGE = "The AI model is not responding right now, please try again in a minute."
 
 Role = Literal["system", "user", "assistant"]
@@ -216,9 +214,7 @@ class GroqLLM:
                 return _to_completion(response, time.monotonic() - started, attempt)
 
             if failure.error is not None:
-                log.error(
-                    "llm call failed model=%s attempt=%d reason=%s", self.model, attempt, failure.reason
-                )
+                log.error("llm call failed model=%s attempt=%d reason=%s", self.model, attempt, failure.reason)
                 raise failure.error from cause
             wait = self._wait_for(attempt, failure)
             elapsed = time.monotonic() - started
@@ -325,9 +321,7 @@ def _classify(exc: BaseException, model: str) -> _Failure:
             "(give the server root: the SDK appends /openai/v1/chat/completions)."
         )
     elif status == 413:
-        error = LLMError(
-            "The request was too large for the AI model; try a shorter question or a smaller file."
-        )
+        error = LLMError("The request was too large for the AI model; try a shorter question or a smaller file.")
     else:
         detail = _error_message(exc.body)[:200] or f"status {status}"
         error = LLMError(f"The AI model rejected the request ({detail}).")

@@ -15,8 +15,10 @@ import numpy as np
 
 # Placeholders for "no value" in typed columns ("-" and "n/a" in a numeric column are not text).
 NULL_TOKENS = frozenset({"", "na", "n/a", "n.a.", "nan", "null", "none", "nil", "-", "--", "#n/a", "#na", "?"})
-_CURRENCY = re.compile(r"^(?P<pre>[$€£¥₹₩₽]|R\$|(?:USD|EUR|GBP|CHF|JPY|CAD|AUD|INR)\s?)?\s*"
-                       r"(?P<num>.*?)\s*(?P<post>[$€£¥₹₩₽]|\s?(?:USD|EUR|GBP|CHF|JPY|CAD|AUD|INR))?$")  # fmt: skip
+_CURRENCY = re.compile(
+    r"^(?P<pre>[$€£¥₹₩₽]|R\$|(?:USD|EUR|GBP|CHF|JPY|CAD|AUD|INR)\s?)?\s*"
+    r"(?P<num>.*?)\s*(?P<post>[$€£¥₹₩₽]|\s?(?:USD|EUR|GBP|CHF|JPY|CAD|AUD|INR))?$"
+)
 _DOT = re.compile(r"[+-]?(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)")
 _COMMA = re.compile(r"[+-]?(?:(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?|,\d+)")
 _SCI = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)[eE][+-]?\d+")
@@ -119,8 +121,9 @@ def _convert(joined: str, file_decimal: str | None, notes: list[str]) -> tuple[n
         if dot_ok and comma_ok and file_decimal is None and ambiguous:
             example = ambiguous.group(0)
             shown = example.replace(".", "").replace(",", ".") if decimal == "," else example.replace(",", "")
-            notes.append(f"values like {example!r} were read as {shown} "
-                         "(the file gives no other clue to the decimal mark)")  # fmt: skip
+            notes.append(
+                f"values like {example!r} were read as {shown} (the file gives no other clue to the decimal mark)"
+            )
     integer = _NOT_INTEGER.search(plain) is None
     if integer and _LONG_DIGITS.search(plain):
         return None  # a long digit string is an identifier, not a quantity

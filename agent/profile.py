@@ -36,10 +36,15 @@ class ColumnProfile:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "name": self.name, "dtype": self.dtype, "nulls": self.nulls, "distinct": self.distinct,
-            "min": self.min, "max": self.max, "mean": self.mean,
+            "name": self.name,
+            "dtype": self.dtype,
+            "nulls": self.nulls,
+            "distinct": self.distinct,
+            "min": self.min,
+            "max": self.max,
+            "mean": self.mean,
             "top": [{"value": v, "count": c} for v, c in self.top],
-        }  # fmt: skip
+        }
 
 
 @dataclass(frozen=True)
@@ -129,9 +134,14 @@ def _column(name: str, series: pd.Series) -> ColumnProfile:
             return ColumnProfile(name, kind, nulls, int(values.nunique()))
         mean = float(finite.astype("float64").mean())
         return ColumnProfile(
-            name, kind, nulls, int(values.nunique()), scalar(finite.min()), scalar(finite.max()),
+            name,
+            kind,
+            nulls,
+            int(values.nunique()),
+            scalar(finite.min()),
+            scalar(finite.max()),
             mean if np.isfinite(mean) else None,
-        )  # fmt: skip
+        )
     if kind == "date":
         values = series.dropna()
         low, high = (scalar(values.min()), scalar(values.max())) if len(values) else (None, None)

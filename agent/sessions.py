@@ -37,8 +37,9 @@ class Sessions:
             (it comes back by resurrection when its thread speaks again).
     """
 
-    def __init__(self, store: Store, provider: SandboxProvider, *, setup_timeout_s: float = 300.0,
-                 max_live: int = 16) -> None:  # fmt: skip
+    def __init__(
+        self, store: Store, provider: SandboxProvider, *, setup_timeout_s: float = 300.0, max_live: int = 16
+    ) -> None:
         self._store = store
         self._provider = provider
         self._setup_timeout_s = setup_timeout_s
@@ -50,8 +51,9 @@ class Sessions:
         """Library versions of the thread's sandbox, for the prompt ("" before it exists)."""
         return self._versions.get(thread, "")
 
-    async def run(self, thread: str, code: str, timeout: float, on_progress: OnProgress | None = None
-                  ) -> tuple[Execution, bool]:  # fmt: skip
+    async def run(
+        self, thread: str, code: str, timeout: float, on_progress: OnProgress | None = None
+    ) -> tuple[Execution, bool]:
         """Run `code` in the thread's sandbox; returns the execution and whether it was resurrected.
 
         A sandbox lost before or during the run is replaced and the code run again, once.
@@ -113,8 +115,13 @@ class Sessions:
         self._versions[thread] = versions
         await self._store.set_handle(thread, SandboxHandle(self._provider.kind, box.sandbox_id, versions))
         await self._remember(thread, box)
-        log.info("sandbox_ready thread=%s resurrected=%s replayed=%d seconds=%.2f",
-                 thread, previous, replayed, time.monotonic() - started)  # fmt: skip
+        log.info(
+            "sandbox_ready thread=%s resurrected=%s replayed=%d seconds=%.2f",
+            thread,
+            previous,
+            replayed,
+            time.monotonic() - started,
+        )
         return box
 
     async def _load(self, box: Sandbox, record: DatasetRecord, index: int) -> None:

@@ -136,9 +136,10 @@ def _unzip(name: str, data: bytes, limit: int) -> tuple[bytes, str]:
     if "mimetype" in names and "content.xml" in names:
         raise DatasetError(f"{name} is an OpenDocument file, not a CSV; export it as CSV and upload that.")
     members = [
-        i for i in archive.infolist()
+        i
+        for i in archive.infolist()
         if not i.is_dir() and not i.filename.startswith("__MACOSX/") and not i.filename.endswith(".DS_Store")
-    ]  # fmt: skip
+    ]
     if len(members) != 1:
         listed = ", ".join(i.filename for i in members[:5]) or "nothing"
         raise DatasetError(
@@ -229,8 +230,7 @@ def _decode_legacy(data: bytes, first_bad: int) -> Text:
     bad = len(re.findall(rb"[\x80-\xff]", head)) - sum(len(s) for s in sequences)
     if good >= 10 and bad * 10 <= good:
         text = data.decode("utf-8", errors="replace")
-        return Text(text, "utf-8", (f"some bytes were not valid UTF-8 (first at byte {first_bad}); "
-                                    "they show as �",))  # fmt: skip
+        return Text(text, "utf-8", (f"some bytes were not valid UTF-8 (first at byte {first_bad}); they show as �",))
     sample = _high_byte_sample(data)
     guesses = [m.encoding for m in from_bytes(sample)]
     if not guesses or _WESTERN.intersection(guesses[:6]):

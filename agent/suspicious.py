@@ -75,8 +75,7 @@ def _text_checks(name: str, series: pd.Series, c: ColumnProfile, rows: int) -> l
     codes = all(_DIGITS.fullmatch(v) for v in stripped)
     if codes and any(v.startswith("0") and len(v) > 1 for v in stripped):
         example = next(v for v in stripped if v.startswith("0") and len(v) > 1)
-        out.append(f"column {name} holds codes with leading zeros (e.g. {_ex(example)}); it is text so the "
-                   "zeros stay")  # fmt: skip
+        out.append(f"column {name} holds codes with leading zeros (e.g. {_ex(example)}); it is text so the zeros stay")
     elif _all_unique(c, rows) and sum(" " in v for v in stripped) * 10 < len(stripped):
         out.append(f"column {name} looks like IDs (every value is unique)")
     present = [v for v in stripped if v.lower() not in NULL_TOKENS]
@@ -87,8 +86,10 @@ def _text_checks(name: str, series: pd.Series, c: ColumnProfile, rows: int) -> l
         out.append(f"column {name} has values with spaces at the start or end (e.g. {_ex(padded)})")
     variant = _case_variant(values)
     if variant is not None:
-        out.append(f"column {name} has values that differ only in case or spacing "
-                   f"(e.g. {_ex(variant[0])} and {_ex(variant[1])})")  # fmt: skip
+        out.append(
+            f"column {name} has values that differ only in case or spacing "
+            f"(e.g. {_ex(variant[0])} and {_ex(variant[1])})"
+        )
     return out
 
 
@@ -96,16 +97,22 @@ def _stored_as_text(name: str, present: list[str]) -> list[str]:
     not_numbers = [v for v in present if parse_numbers([v], None) is None]
     share = 1 - len(not_numbers) / len(present)
     if share >= _MOSTLY and not_numbers:
-        return [f"numbers stored as text in column {name}: {share:.0%} of values are numbers but some are "
-                f"not (e.g. {_ex(not_numbers[0])})"]  # fmt: skip
+        return [
+            f"numbers stored as text in column {name}: {share:.0%} of values are numbers but some are "
+            f"not (e.g. {_ex(not_numbers[0])})"
+        ]
     if share >= _MOSTLY:
-        return [f"numbers stored as text in column {name}: the values do not agree on one format "
-                f"(e.g. {_ex(present[0])}); convert them before doing arithmetic"]  # fmt: skip
+        return [
+            f"numbers stored as text in column {name}: the values do not agree on one format "
+            f"(e.g. {_ex(present[0])}); convert them before doing arithmetic"
+        ]
     not_dates = [v for v in present if not looks_like_date(v)]
     share = 1 - len(not_dates) / len(present)
     if share >= _MOSTLY and not_dates:
-        return [f"dates stored as text in column {name}: {share:.0%} of values are dates but some are "
-                f"not (e.g. {_ex(not_dates[0])})"]  # fmt: skip
+        return [
+            f"dates stored as text in column {name}: {share:.0%} of values are dates but some are "
+            f"not (e.g. {_ex(not_dates[0])})"
+        ]
     return []
 
 

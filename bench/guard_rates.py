@@ -43,9 +43,11 @@ def _timing(check: Callable[[str], object], samples: Sequence[str], rounds: int)
 def main(rounds: int) -> None:
     caught = [q for q, _ in ABUSIVE_QUESTIONS if not screen_question(q).allowed]
     refused = [q for q in ORDINARY_QUESTIONS if not screen_question(q).allowed]
-    print(f"questions: caught {len(caught)}/{len(ABUSIVE_QUESTIONS)} abusive "
-          f"({_pct(len(caught), len(ABUSIVE_QUESTIONS))}), refused {len(refused)}/{len(ORDINARY_QUESTIONS)} "
-          f"ordinary ({_pct(len(refused), len(ORDINARY_QUESTIONS))})")  # fmt: skip
+    print(
+        f"questions: caught {len(caught)}/{len(ABUSIVE_QUESTIONS)} abusive "
+        f"({_pct(len(caught), len(ABUSIVE_QUESTIONS))}), refused {len(refused)}/{len(ORDINARY_QUESTIONS)} "
+        f"ordinary ({_pct(len(refused), len(ORDINARY_QUESTIONS))})"
+    )
     wrong = [(q, c, screen_question(q).category) for q, c in ABUSIVE_QUESTIONS if screen_question(q).category != c]
     for question, expected, got in wrong:
         print(f"  category {got!r} instead of {expected!r}: {question}")
@@ -54,9 +56,11 @@ def main(rounds: int) -> None:
 
     caught_code = [n for n, c in ABUSIVE_CODE if not check_code(c).allowed]
     refused_code = [n for n, c in ORDINARY_CODE if not check_code(c).allowed]
-    print(f"code:      caught {len(caught_code)}/{len(ABUSIVE_CODE)} abusive "
-          f"({_pct(len(caught_code), len(ABUSIVE_CODE))}), refused {len(refused_code)}/{len(ORDINARY_CODE)} "
-          f"ordinary ({_pct(len(refused_code), len(ORDINARY_CODE))})")  # fmt: skip
+    print(
+        f"code:      caught {len(caught_code)}/{len(ABUSIVE_CODE)} abusive "
+        f"({_pct(len(caught_code), len(ABUSIVE_CODE))}), refused {len(refused_code)}/{len(ORDINARY_CODE)} "
+        f"ordinary ({_pct(len(refused_code), len(ORDINARY_CODE))})"
+    )
     for name in sorted({n for n, _ in ABUSIVE_CODE} - set(caught_code)):
         print(f"  missed: {name}")
     for name in refused_code:

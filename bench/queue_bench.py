@@ -23,10 +23,7 @@ from agent.jobs_worker import Worker
 def _fmt(label: str, samples: list[float]) -> str:
     ms = sorted(s * 1000 for s in samples)
     p95 = ms[min(len(ms) - 1, int(len(ms) * 0.95))]
-    return (
-        f"{label:<34} median {statistics.median(ms):7.2f} ms   p95 {p95:7.2f}   "
-        f"max {ms[-1]:7.2f}   (n={len(ms)})"
-    )
+    return f"{label:<34} median {statistics.median(ms):7.2f} ms   p95 {p95:7.2f}   max {ms[-1]:7.2f}   (n={len(ms)})"
 
 
 class Run:

@@ -56,8 +56,14 @@ class Bot:
         claim_idle_s: how long a question held by a silent (dead) process waits before another takes it.
     """
 
-    def __init__(self, settings: Settings, *, namespace: str | None = None, worker_concurrency: int = 4,
-                 claim_idle_s: float = 60.0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        namespace: str | None = None,
+        worker_concurrency: int = 4,
+        claim_idle_s: float = 60.0,
+    ) -> None:
         check_slack_settings(settings)
         namespace = namespace or settings.redis_prefix
         self.settings = settings
@@ -81,8 +87,14 @@ class Bot:
         consumer = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         queue = JobQueue(self.services.redis, namespace=namespace, consumer=consumer, claim_idle_s=claim_idle_s)
         state = SlackState(self.services.redis, namespace=namespace, retention_days=settings.retention_days)
-        self.deps = Deps(self.services.engine, queue, state, settings.slack_bot_token, settings.slack_api_url,
-                         settings.max_file_mb << 20)  # fmt: skip
+        self.deps = Deps(
+            self.services.engine,
+            queue,
+            state,
+            settings.slack_bot_token,
+            settings.slack_api_url,
+            settings.max_file_mb << 20,
+        )
         self.handler = JobHandler(self.deps, self.client)
         self.worker = Worker(queue, self.handler, concurrency=worker_concurrency, on_dead=self.handler.on_dead)
         for module in (events, commands, actions):
@@ -122,8 +134,12 @@ class Bot:
         sock.bind(("0.0.0.0", self.port))
         self.port = int(sock.getsockname()[1])
         await web.SockSite(self._runner, sock).start()
-        log.info("bot_started mode=%s port=%d sandbox=%s", "socket" if self._socket else "http", self.port,
-                 self.settings.sandbox)  # fmt: skip
+        log.info(
+            "bot_started mode=%s port=%d sandbox=%s",
+            "socket" if self._socket else "http",
+            self.port,
+            self.settings.sandbox,
+        )
 
     async def stop(self) -> None:
         """Stop taking work, let running questions finish (bounded), close everything."""

@@ -26,9 +26,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("doctor", help="check tokens, Redis, the sandbox and the LLM; say what to fix")
     sandbox = sub.add_parser("sandbox", help="sandbox tools for operators")
     sandbox_sub = sandbox.add_subparsers(dest="sandbox_command", required=True)
-    run = sandbox_sub.add_parser(
-        "run", help="run a Python file in a fresh sandbox and print what it produced"
-    )
+    run = sandbox_sub.add_parser("run", help="run a Python file in a fresh sandbox and print what it produced")
     run.add_argument("file", type=Path)
     run.add_argument("--json", action="store_true", help="print the execution as JSON")
     run.add_argument("--timeout", type=float, default=None, help="seconds before the cell is stopped")
@@ -85,9 +83,7 @@ def _print_execution(execution: Execution, lost: str | None, as_json: bool) -> N
         elif result.is_main_result and result.text is not None:
             print(result.text)
     if execution.error is not None:
-        print(
-            execution.error.traceback or f"{execution.error.name}: {execution.error.value}", file=sys.stderr
-        )
+        print(execution.error.traceback or f"{execution.error.name}: {execution.error.value}", file=sys.stderr)
     if execution.truncated:
         print("[output was truncated]", file=sys.stderr)
 

@@ -78,8 +78,9 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
         answer = asyncio.run(_ask(settings, args.file, data, args.question, quiet=args.json))
     except DatasetError as exc:
         if args.json:
-            print(json.dumps({"answer": None, "code": None, "stdout": "", "attempts": 0, "charts": [],
-                              "error": str(exc)}))  # fmt: skip
+            print(
+                json.dumps({"answer": None, "code": None, "stdout": "", "attempts": 0, "charts": [], "error": str(exc)})
+            )
         else:
             print(f"dataagent: {exc}", file=sys.stderr)
         return EXIT_FAILED

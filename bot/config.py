@@ -108,6 +108,11 @@ class Settings:
     @property
     def secrets(self) -> tuple[str, ...]:
         """Every secret value, for log redaction."""
-        values = (self.slack_bot_token, self.slack_app_token, self.slack_signing_secret,
-                  self.groq_api_key, self.e2b_api_key)  # fmt: skip
+        values = (
+            self.slack_bot_token,
+            self.slack_app_token,
+            self.slack_signing_secret,
+            self.groq_api_key,
+            self.e2b_api_key,
+        )
         return tuple(v for v in values if v)

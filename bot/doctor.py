@@ -81,8 +81,11 @@ async def check_llm(settings: Settings) -> str:
 
 
 CHECKS: tuple[tuple[str, Check], ...] = (
-    ("Slack", check_slack), ("Redis", check_redis), ("Sandbox", check_sandbox), ("LLM", check_llm)
-)  # fmt: skip
+    ("Slack", check_slack),
+    ("Redis", check_redis),
+    ("Sandbox", check_sandbox),
+    ("LLM", check_llm),
+)
 
 
 async def run_checks(settings: Settings) -> list[tuple[str, bool, str]]:

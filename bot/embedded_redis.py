@@ -51,11 +51,28 @@ def ensure_redis(data_dir: Path, timeout_s: float = 15.0) -> str:
         )
     port = _free_port()
     subprocess.Popen(
-        [exe, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory),
-         "--appendonly", "yes", "--save", "", "--daemonize", "yes",
-         "--pidfile", str(directory / "redis.pid"), "--logfile", str(directory / "redis.log")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    ).wait(timeout=timeout_s)  # fmt: skip
+        [
+            exe,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(directory),
+            "--appendonly",
+            "yes",
+            "--save",
+            "",
+            "--daemonize",
+            "yes",
+            "--pidfile",
+            str(directory / "redis.pid"),
+            "--logfile",
+            str(directory / "redis.log"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    ).wait(timeout=timeout_s)
     deadline = time.monotonic() + timeout_s
     while not _reachable(port):
         if time.monotonic() > deadline:

@@ -23,20 +23,32 @@ def register(app: AsyncApp, deps: Deps) -> None:
             await client.chat_postEphemeral(channel=channel, user=user, text=texts.CODE_GONE)
             return
         blocks = code_blocks(record.get("code"), str(record.get("stdout") or ""), question=record.get("question"))
-        await client.chat_postEphemeral(channel=channel, user=user, thread_ts=record.get("thread_ts"),
-                                        text=texts.CODE_MODAL_TITLE_PLAIN, blocks=blocks)  # fmt: skip
+        await client.chat_postEphemeral(
+            channel=channel,
+            user=user,
+            thread_ts=record.get("thread_ts"),
+            text=texts.CODE_MODAL_TITLE_PLAIN,
+            blocks=blocks,
+        )
 
     async def retry(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         record = await deps.state.answer(str(action.get("value")))
         if record is None:
-            await client.chat_postEphemeral(channel=body["channel"]["id"], user=body["user"]["id"],
-                                            text=texts.CODE_GONE)  # fmt: skip
+            await client.chat_postEphemeral(
+                channel=body["channel"]["id"], user=body["user"]["id"], text=texts.CODE_GONE
+            )
             return
-        await enqueue_question(deps, client, channel=str(record["channel"]), thread_ts=str(record["thread_ts"]),
-                               question=str(record["question"]), user=str(body["user"]["id"]),
-                               job_id=f"retry:{uuid.uuid4().hex}",
-                               borrow_latest=bool(record.get("borrow_latest")))  # fmt: skip
+        await enqueue_question(
+            deps,
+            client,
+            channel=str(record["channel"]),
+            thread_ts=str(record["thread_ts"]),
+            question=str(record["question"]),
+            user=str(body["user"]["id"]),
+            job_id=f"retry:{uuid.uuid4().hex}",
+            borrow_latest=bool(record.get("borrow_latest")),
+        )
 
     app.action(SHOW_CODE)(show_code)
     app.action(RETRY_QUESTION)(retry)

@@ -57,5 +57,13 @@ async def _ask(
         # The response URL works even where the bot is not a member.
         await respond(text=texts.NOT_IN_CHANNEL, response_type="ephemeral")
         return
-    await enqueue_question(deps, client, channel=channel, thread_ts=str(root["ts"]), question=question, user=user,
-                           job_id=f"cmd:{uuid.uuid4().hex}", borrow_latest=True)  # fmt: skip
+    await enqueue_question(
+        deps,
+        client,
+        channel=channel,
+        thread_ts=str(root["ts"]),
+        question=question,
+        user=user,
+        job_id=f"cmd:{uuid.uuid4().hex}",
+        borrow_latest=True,
+    )

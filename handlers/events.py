@@ -14,8 +14,9 @@ from handlers.intake import take_message
 def register(app: AsyncApp, deps: Deps) -> None:
     """Listen to messages (uploads, thread replies, DMs) and @mentions."""
 
-    async def on_event(body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient,
-                       context: dict[str, Any]) -> None:  # fmt: skip
+    async def on_event(
+        body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
+    ) -> None:
         event_id = str(body.get("event_id") or "")
         # Slack retries carry the same event id; the job id dedupes the rest.
         if event_id and not await deps.state.first_sight(f"{event_id}:{event.get('type')}"):

@@ -48,8 +48,14 @@ class SharedFile:
         )
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.file_id, "name": self.name, "size": self.size, "url_private_download": self.url,
-                "filetype": self.filetype, "mimetype": self.mimetype}  # fmt: skip
+        return {
+            "id": self.file_id,
+            "name": self.name,
+            "size": self.size,
+            "url_private_download": self.url,
+            "filetype": self.filetype,
+            "mimetype": self.mimetype,
+        }
 
 
 def allowed_host(url: str, api_url: str) -> bool:
@@ -75,9 +81,10 @@ async def download(file: SharedFile, *, token: str, api_url: str, max_bytes: int
         raise DownloadError(texts.FILE_UNREACHABLE.format(name=file.name))
     timeout = aiohttp.ClientTimeout(total=timeout_s)
     try:
-        async with aiohttp.ClientSession(timeout=timeout) as session, session.get(
-            file.url, headers={"Authorization": f"Bearer {token}"}, allow_redirects=False
-        ) as response:
+        async with (
+            aiohttp.ClientSession(timeout=timeout) as session,
+            session.get(file.url, headers={"Authorization": f"Bearer {token}"}, allow_redirects=False) as response,
+        ):
             if response.status != 200:
                 raise DownloadError(texts.FILE_UNREACHABLE.format(name=file.name))
             chunks: list[bytes] = []

@@ -70,16 +70,37 @@ async def take_message(event: dict[str, Any], deps: Deps, client: AsyncWebClient
     if not question:
         await client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=texts.EMPTY_MENTION)
         return
-    await enqueue_question(deps, client, channel=channel, thread_ts=thread_ts, question=question,
-                           user=str(event.get("user")), job_id=f"q:{channel}:{ts}",
-                           borrow_latest=not in_thread and not files)  # fmt: skip
+    await enqueue_question(
+        deps,
+        client,
+        channel=channel,
+        thread_ts=thread_ts,
+        question=question,
+        user=str(event.get("user")),
+        job_id=f"q:{channel}:{ts}",
+        borrow_latest=not in_thread and not files,
+    )
 
 
-async def enqueue_question(deps: Deps, client: AsyncWebClient, *, channel: str, thread_ts: str, question: str,
-                           user: str, job_id: str, borrow_latest: bool) -> bool:  # fmt: skip
+async def enqueue_question(
+    deps: Deps,
+    client: AsyncWebClient,
+    *,
+    channel: str,
+    thread_ts: str,
+    question: str,
+    user: str,
+    job_id: str,
+    borrow_latest: bool,
+) -> bool:
     """Queue a question and show at once that it was heard. False when it was a duplicate."""
-    payload = {"channel": channel, "thread_ts": thread_ts, "question": question, "user": user,
-               "borrow_latest": borrow_latest}  # fmt: skip
+    payload = {
+        "channel": channel,
+        "thread_ts": thread_ts,
+        "question": question,
+        "user": user,
+        "borrow_latest": borrow_latest,
+    }
     entry = await deps.queue.enqueue(Job(job_id, thread_key(channel, thread_ts), "question", payload))
     if not entry:
         return False

@@ -78,8 +78,11 @@ def datasets_list(datasets: Sequence[DatasetRecord | DatasetView]) -> str:
     lines = [texts.DATASETS_HEADER.format(n=len(datasets))]
     for d in datasets[:40]:
         cols = len(d.columns)
-        lines.append(texts.DATASETS_LINE.format(name=escape(d.name.replace("*", "")), var=escape(d.var_name),
-                                                rows=d.rows, cols=cols))  # fmt: skip
+        lines.append(
+            texts.DATASETS_LINE.format(
+                name=escape(d.name.replace("*", "")), var=escape(d.var_name), rows=d.rows, cols=cols
+            )
+        )
     return "\n".join(lines)
 
 

@@ -59,8 +59,11 @@ def answer_message(answer: Answer, *, question_id: str) -> tuple[str, list[Block
     paragraph, a note says so, and `answer_attachment` returns the full text as a file.
     """
     body, _ = _layout(answer)
-    blocks = [*body, context(escape(answer_footer(answer))),
-              actions(button(texts.SHOW_CODE_PLAIN, SHOW_CODE, question_id))]  # fmt: skip
+    blocks = [
+        *body,
+        context(escape(answer_footer(answer))),
+        actions(button(texts.SHOW_CODE_PLAIN, SHOW_CODE, question_id)),
+    ]
     return preview(to_mrkdwn(answer.text)), blocks
 
 
@@ -115,8 +118,7 @@ def answer_footer(answer: Answer) -> str:
     return texts.FOOTER_SEP.join(parts)
 
 
-def failure_message(answer: Answer, *, question_id: str,
-                    columns: Sequence[str] = ()) -> tuple[str, list[Block]]:  # fmt: skip
+def failure_message(answer: Answer, *, question_id: str, columns: Sequence[str] = ()) -> tuple[str, list[Block]]:
     """Fallback text and blocks for a question that was refused or failed.
 
     A refused question gets a hint instead of a retry button (the same words are refused again);

@@ -52,9 +52,7 @@ def code_blocks(
 
 def code_modal(code: str | None, stdout: str, *, question: str | None = None) -> dict[str, Any]:
     """A modal view (for `views.open`) with the question, the code and the raw output."""
-    blocks = code_blocks(
-        code, stdout, question=question, code_cap=MODAL_CODE_CAP, output_cap=MODAL_OUTPUT_CAP
-    )
+    blocks = code_blocks(code, stdout, question=question, code_cap=MODAL_CODE_CAP, output_cap=MODAL_OUTPUT_CAP)
     return {
         "type": "modal",
         "title": plain_text(texts.CODE_MODAL_TITLE_PLAIN, MODAL_TITLE_MAX),

@@ -17,9 +17,7 @@ MAX_SUSPICIOUS = 5
 MAX_CATEGORY_DISTINCT = 50
 _NAME_CAP = 40
 _ID_LIKE = re.compile(r"(^|[_\s])(id|uuid|key|code|zip|postcode|phone|index)$|^id[_\s]|^unnamed", re.I)
-_MEASURE = re.compile(
-    r"amount|revenue|sales|price|total|cost|profit|value|qty|quantity|units|score|income", re.I
-)
+_MEASURE = re.compile(r"amount|revenue|sales|price|total|cost|profit|value|qty|quantity|units|score|income", re.I)
 _DATE_NAME = re.compile(r"date|month|time|day|created|updated|timestamp|period", re.I)
 _FREE_TEXT = re.compile(r"name$|description|comment|note|text|email|url|address|title", re.I)
 

@@ -1,10 +1,10 @@
 """What the Slack layer remembers in Redis, next to the engine's state.
 
-    {ns}:s:latest:{channel}      thread key of the channel's most recent dataset
-    {ns}:s:active:{thread}       the thread holds a dataset or the bot answered in it
-    {ns}:s:answer:{question_id}  the question, code and raw output behind an answer (Show code / Try again)
-    {ns}:s:placeholder:{job_id}  ts of the "working on it" message posted for a queued question
-    {ns}:s:event:{event_id}      events already taken in (Slack retries)
+{ns}:s:latest:{channel}      thread key of the channel's most recent dataset
+{ns}:s:active:{thread}       the thread holds a dataset or the bot answered in it
+{ns}:s:answer:{question_id}  the question, code and raw output behind an answer (Show code / Try again)
+{ns}:s:placeholder:{job_id}  ts of the "working on it" message posted for a queued question
+{ns}:s:event:{event_id}      events already taken in (Slack retries)
 """
 
 from __future__ import annotations

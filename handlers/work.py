@@ -26,6 +26,7 @@ from handlers.render import (
 
 log = logging.getLogger(__name__)
 
+
 class JobHandler:
     """The queue worker's handler: one method per job kind."""
 
@@ -54,12 +55,14 @@ class JobHandler:
         for obj in p["files"]:
             file = SharedFile.from_event(obj)
             try:
-                data = await download(file, token=self.deps.bot_token, api_url=self.deps.api_url,
-                                      max_bytes=self.deps.max_file_bytes)  # fmt: skip
+                data = await download(
+                    file, token=self.deps.bot_token, api_url=self.deps.api_url, max_bytes=self.deps.max_file_bytes
+                )
                 added.append(await engine.add_dataset(job.thread, file.name, data))
             except (DownloadError, DatasetError) as exc:
-                await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts,
-                                                   text=f"{texts.FAILED_PREFIX}{exc}")  # fmt: skip
+                await self.client.chat_postMessage(
+                    channel=channel, thread_ts=thread_ts, text=f"{texts.FAILED_PREFIX}{exc}"
+                )
         if not added:
             return
         in_thread = await engine.store.datasets(job.thread)
@@ -80,10 +83,18 @@ class JobHandler:
             await self._borrow_channel_data(channel, job.thread)
         progress = _ProgressUpdater(self.client, channel, placeholder)
         answer = await self.deps.engine.ask(job.thread, question, progress)
-        await self.deps.state.save_answer(job.job_id, {
-            "question": question, "code": answer.code, "stdout": answer.stdout, "channel": channel,
-            "thread_ts": thread_ts, "user": p.get("user"), "borrow_latest": bool(p.get("borrow_latest")),
-        })  # fmt: skip
+        await self.deps.state.save_answer(
+            job.job_id,
+            {
+                "question": question,
+                "code": answer.code,
+                "stdout": answer.stdout,
+                "channel": channel,
+                "thread_ts": thread_ts,
+                "user": p.get("user"),
+                "borrow_latest": bool(p.get("borrow_latest")),
+            },
+        )
         await self.deps.state.mark_active(job.thread)
         await self.deps.state.add_channel_thread(channel, job.thread)
         await self._show(answer, job.job_id, channel, thread_ts, placeholder)
@@ -105,9 +116,14 @@ class JobHandler:
         uploads: list[dict[str, Any]] = []
         total = len(answer.charts)
         for index, png in enumerate(answer.charts, 1):
-            uploads.append({"content": png, "filename": chart_filename(answer.question, index, total),
-                            "title": chart_title(index, total),
-                            "alt_txt": chart_alt_text(answer.question, index, total)})  # fmt: skip
+            uploads.append(
+                {
+                    "content": png,
+                    "filename": chart_filename(answer.question, index, total),
+                    "title": chart_title(index, total),
+                    "alt_txt": chart_alt_text(answer.question, index, total),
+                }
+            )
         if (attachment := answer_attachment(answer)) is not None:
             uploads.append(attachment.to_upload())
         if uploads:

@@ -15,8 +15,15 @@ from tests.fakes.slack_server import FakeSlack
 CHANNEL = "C0DATA0001"
 
 
-def bot_settings(fake_slack: FakeSlack, fake_groq: FakeGroq, redis_url: str, data_dir: Path, *,
-                 socket_mode: bool = False, max_file_mb: int = 5) -> Settings:  # fmt: skip
+def bot_settings(
+    fake_slack: FakeSlack,
+    fake_groq: FakeGroq,
+    redis_url: str,
+    data_dir: Path,
+    *,
+    socket_mode: bool = False,
+    max_file_mb: int = 5,
+) -> Settings:
     env = {
         "SLACK_BOT_TOKEN": fake_slack.bot_token,
         "SLACK_SIGNING_SECRET": fake_slack.signing_secret,
@@ -63,8 +70,9 @@ def finals(fake: FakeSlack, channel: str, thread_ts: str) -> list[dict[str, obje
 
 
 async def wait_final(fake: FakeSlack, channel: str, thread_ts: str, timeout: float = 60.0) -> dict[str, object]:
-    found = await fake.wait_until(lambda: finals(fake, channel, thread_ts) or None, timeout=timeout,
-                                  what=f"a final answer in thread {thread_ts}")  # fmt: skip
+    found = await fake.wait_until(
+        lambda: finals(fake, channel, thread_ts) or None, timeout=timeout, what=f"a final answer in thread {thread_ts}"
+    )
     return found[0]
 
 

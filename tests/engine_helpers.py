@@ -58,17 +58,22 @@ class Model:
 
 @asynccontextmanager
 async def running_engine(
-    redis_url: str, namespace: str, fake: FakeGroq, *, provider: LocalSandboxProvider | None = None,
+    redis_url: str,
+    namespace: str,
+    fake: FakeGroq,
+    *,
+    provider: LocalSandboxProvider | None = None,
     config: EngineConfig | None = None,
-) -> AsyncIterator[Engine]:  # fmt: skip
+) -> AsyncIterator[Engine]:
     client = aioredis.from_url(redis_url)
     store = Store(client, namespace=namespace)
     own_provider = provider is None
     provider = provider or LocalSandboxProvider()
     sessions = Sessions(store, provider, setup_timeout_s=60)
     llm = make_groq_llm(fake)
-    engine = Engine(store, sessions, llm, Datasets(store, max_bytes=10 << 20),
-                    config or EngineConfig(cell_timeout_s=30))  # fmt: skip
+    engine = Engine(
+        store, sessions, llm, Datasets(store, max_bytes=10 << 20), config or EngineConfig(cell_timeout_s=30)
+    )
     try:
         yield engine
     finally:

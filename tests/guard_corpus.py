@@ -112,7 +112,7 @@ ORDINARY_QUESTIONS: tuple[str, ...] = (
     "Who are the top users by API calls?",
     "Top 10 users by `api_calls` this month",
     "How many rows mention 'http'?",
-    "How many tickets contain the phrase \"ignore previous instructions\"?",
+    'How many tickets contain the phrase "ignore previous instructions"?',
     "Break down deployments by the environment column",
     "What's the average process time per step?",
     "Which gaming clan has the best kill rate?",
@@ -155,7 +155,7 @@ ORDINARY_QUESTIONS: tuple[str, ...] = (
     "Join the orders and customers tables on customer_id and show revenue per city",
     "*Top 10* customers by revenue :tada: (see <https://dash.example.com|dashboard>)",
     "which reps beat quota in <#C123|sales-emea>? cc <!here>",
-    "How many rows where `status == \"kill\"`?",
+    'How many rows where `status == "kill"`?',
 )
 
 ABUSIVE_CODE: tuple[tuple[str, str], ...] = (
@@ -203,7 +203,9 @@ ABUSIVE_CODE: tuple[tuple[str, str], ...] = (
 )
 
 ORDINARY_CODE: tuple[tuple[str, str], ...] = (
-    ("groupby_bar", """import pandas as pd
+    (
+        "groupby_bar",
+        """import pandas as pd
 import matplotlib.pyplot as plt
 
 by_region = df.groupby('region', as_index=False)['revenue'].sum().sort_values('revenue', ascending=False)
@@ -216,8 +218,11 @@ ax.set_ylabel('Revenue')
 plt.xticks(rotation=45, ha='right')
 plt.tight_layout()
 plt.show()
-"""),
-    ("dates_monthly", """import pandas as pd
+""",
+    ),
+    (
+        "dates_monthly",
+        """import pandas as pd
 df['order_date'] = pd.to_datetime(df['order_date'], errors='coerce')
 monthly = df.set_index('order_date').resample('MS')['amount'].sum()
 rolling = monthly.rolling(3).mean()
@@ -226,42 +231,63 @@ ax = monthly.plot(label='monthly', figsize=(9, 4))
 rolling.plot(ax=ax, label='3-month average')
 ax.legend()
 ax.set_title('Monthly sales')
-"""),
-    ("merge", """customers = df_customers[['customer_id', 'segment']]
+""",
+    ),
+    (
+        "merge",
+        """customers = df_customers[['customer_id', 'segment']]
 merged = df_orders.merge(customers, on='customer_id', how='left')
 summary = merged.groupby('segment')['total'].agg(['count', 'sum', 'mean']).round(2)
 print(summary.to_string())
 print('unmatched orders:', merged['segment'].isna().sum())
-"""),
-    ("import_os_only", """import os
+""",
+    ),
+    (
+        "import_os_only",
+        """import os
 print(os.path.basename('/home/user/data/sales.csv'))
 print(os.getcwd())
-"""),
-    ("os_path_join", """import os
+""",
+    ),
+    (
+        "os_path_join",
+        """import os
 import pandas as pd
 data_dir = '/home/user/data'
 path = os.path.join(data_dir, 'sales.csv')
 print(os.path.exists(path))
 raw = pd.read_csv(path)
 print(raw.shape)
-"""),
-    ("data_dir_literal", """import pandas as pd
+""",
+    ),
+    (
+        "data_dir_literal",
+        """import pandas as pd
 raw = pd.read_csv('/home/user/data/tickets.csv', parse_dates=['created_at'])
 print(raw['priority'].value_counts().to_string())
-"""),
-    ("to_csv_cwd", """top = df.nlargest(20, 'revenue')
+""",
+    ),
+    (
+        "to_csv_cwd",
+        """top = df.nlargest(20, 'revenue')
 top.to_csv('top_customers.csv', index=False)
 top.to_excel('out/top_customers.xlsx', index=False)
 print('saved', len(top))
-"""),
-    ("savefig", """import matplotlib.pyplot as plt
+""",
+    ),
+    (
+        "savefig",
+        """import matplotlib.pyplot as plt
 import seaborn as sns
 sns.histplot(df['order_value'], bins=40)
 plt.title('Order values')
 plt.savefig('chart.png', dpi=120, bbox_inches='tight')
 plt.savefig('/tmp/chart.png')
-"""),
-    ("stdlib_mix", """import re
+""",
+    ),
+    (
+        "stdlib_mix",
+        """import re
 import json
 import math
 from collections import Counter
@@ -275,50 +301,77 @@ print(pairs.most_common(5))
 cutoff = datetime.now() - timedelta(days=30)
 print(math.ceil(len(df) / 7))
 print(cutoff.date())
-"""),
-    ("scipy_stats", """from scipy import stats
+""",
+    ),
+    (
+        "scipy_stats",
+        """from scipy import stats
 a = df.loc[df['variant'] == 'A', 'conversion']
 b = df.loc[df['variant'] == 'B', 'conversion']
 t, p = stats.ttest_ind(a, b, equal_var=False)
 print(f't={t:.3f} p={p:.4f}')
-"""),
-    ("statsmodels", """import statsmodels.api as sm
+""",
+    ),
+    (
+        "statsmodels",
+        """import statsmodels.api as sm
 X = sm.add_constant(df[['marketing_spend', 'price']])
 model = sm.OLS(df['units'], X, missing='drop').fit()
 print(model.summary().tables[1])
-"""),
-    ("numpy_pivot", """import numpy as np
+""",
+    ),
+    (
+        "numpy_pivot",
+        """import numpy as np
 pivot = df.pivot_table(index='month', columns='region', values='sales', aggfunc=np.sum, fill_value=0)
 print(pivot.to_string())
 print('overall growth:', np.round(pivot.sum(axis=1).pct_change().mean() * 100, 1), '%')
-"""),
-    ("matplotlib_magic", """%matplotlib inline
+""",
+    ),
+    (
+        "matplotlib_magic",
+        """%matplotlib inline
 import matplotlib.pyplot as plt
 df['tickets'].plot(kind='box')
 plt.title('Tickets per agent')
-"""),
-    ("url_column", """from urllib.parse import urlparse
+""",
+    ),
+    (
+        "url_column",
+        """from urllib.parse import urlparse
 df['domain'] = df['referrer'].dropna().map(lambda u: urlparse(u).netloc)
 print(df['domain'].value_counts().head(10).to_string())
 print((df['referrer'].str.startswith('https://')).mean())
-"""),
-    ("eval_query", """high = df.query('revenue > 1000 and region == "EU"')
+""",
+    ),
+    (
+        "eval_query",
+        """high = df.query('revenue > 1000 and region == "EU"')
 df['margin'] = df.eval('revenue - cost')
 print(len(high), df['margin'].describe().to_string())
-"""),
-    ("re_compile", """import re
+""",
+    ),
+    (
+        "re_compile",
+        """import re
 from re import compile
 pattern = re.compile(r'INV-(\\d+)')
 alt = compile(r'PO-(\\d+)')
 df['invoice_no'] = df['memo'].str.extract(pattern)
 print(df['invoice_no'].notna().sum(), bool(alt.search('PO-1')))
-"""),
-    ("getattr_agg", """for how in ['mean', 'median', 'max']:
+""",
+    ),
+    (
+        "getattr_agg",
+        """for how in ['mean', 'median', 'max']:
     value = getattr(df.groupby('team')['hours'], how)()
     print(how, value.round(1).to_dict())
 print(type(df).__name__, df.__class__.__name__)
-"""),
-    ("class_def", """from dataclasses import dataclass
+""",
+    ),
+    (
+        "class_def",
+        """from dataclasses import dataclass
 
 @dataclass
 class Bucket:
@@ -330,54 +383,82 @@ class Bucket:
 
 buckets = [Bucket(0, 100), Bucket(100, 1000)]
 print([sum(v in b for v in df['amount']) for b in buckets])
-"""),
-    ("heatmap", """import seaborn as sns
+""",
+    ),
+    (
+        "heatmap",
+        """import seaborn as sns
 import matplotlib.pyplot as plt
 corr = df.select_dtypes('number').corr()
 plt.figure(figsize=(8, 6))
 sns.heatmap(corr, annot=True, fmt='.2f', cmap='coolwarm')
 plt.title('Correlation matrix')
 plt.tight_layout()
-"""),
-    ("timezones", """import pandas as pd
+""",
+    ),
+    (
+        "timezones",
+        """import pandas as pd
 df['ts'] = pd.to_datetime(df['ts'], utc=True).dt.tz_convert('Europe/Berlin')
 df['hour'] = df['ts'].dt.hour
 print(df.groupby('hour').size().to_string())
-"""),
-    ("cleanup_own_file", """import os
+""",
+    ),
+    (
+        "cleanup_own_file",
+        """import os
 df.to_csv('tmp_export.csv', index=False)
 size = os.path.getsize('tmp_export.csv')
 os.remove('tmp_export.csv')
 print(size)
-"""),
-    ("read_excel_data", """import pandas as pd
+""",
+    ),
+    (
+        "read_excel_data",
+        """import pandas as pd
 from pathlib import Path
 path = Path('/home/user/data') / 'budget.xlsx'
 budget = pd.read_excel(path, sheet_name='2024')
 print(budget.head().to_string())
 print([p.name for p in Path('/home/user/data').glob('*.csv')])
-"""),
-    ("json_write", """import json
+""",
+    ),
+    (
+        "json_write",
+        """import json
 summary = {'rows': int(len(df)), 'columns': list(df.columns)}
 with open('summary.json', 'w') as fh:
     json.dump(summary, fh)
 print(json.dumps(summary))
-"""),
-    ("str_replace_paths", """df['path'] = df['path'].str.replace('/var/www/', '', regex=False)
+""",
+    ),
+    (
+        "str_replace_paths",
+        """df['path'] = df['path'].str.replace('/var/www/', '', regex=False)
 print(df['path'].str.split('/').str[0].value_counts().head().to_string())
-"""),
-    ("syntax_error", """print(df.groupby('region')['sales'].sum()
-"""),
-    ("cohort", """import pandas as pd
+""",
+    ),
+    (
+        "syntax_error",
+        """print(df.groupby('region')['sales'].sum()
+""",
+    ),
+    (
+        "cohort",
+        """import pandas as pd
 df['signup'] = pd.to_datetime(df['signup_date']).dt.to_period('M')
 df['active'] = pd.to_datetime(df['activity_date']).dt.to_period('M')
 df['age'] = (df['active'] - df['signup']).apply(lambda d: d.n)
 cohort = df.pivot_table(index='signup', columns='age', values='user_id', aggfunc='nunique')
 retention = cohort.div(cohort[0], axis=0).round(3)
 print(retention.iloc[:, :6].to_string())
-"""),
-    ("time_magic", """%%time
+""",
+    ),
+    (
+        "time_magic",
+        """%%time
 totals = df.groupby(['region', 'product'])['units'].sum().unstack(fill_value=0)
 print(totals.to_string())
-"""),
+""",
+    ),
 )

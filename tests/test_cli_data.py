@@ -17,8 +17,9 @@ from tests.sandbox_helpers import PNG_MAGIC
 
 MESSY = {
     # Excel-style European export: cp1252, semicolons, decimal commas, CRLF, a title line.
-    "umsatz.csv": "Umsatz Bericht 2024\r\nKunde;Stadt;Betrag\r\nMüller;Köln;1.234,56\r\nSchäfer;Zürich;99,90\r\n"
-    .encode("cp1252"),
+    "umsatz.csv": (
+        "Umsatz Bericht 2024\r\nKunde;Stadt;Betrag\r\nMüller;Köln;1.234,56\r\nSchäfer;Zürich;99,90\r\n"
+    ).encode("cp1252"),
     # UTF-16 with BOM, tab-separated.
     "export.tsv": "name\tscore\nana\t3\nbo\t5\n".encode("utf-16"),
     # UTF-8 BOM, pipe-separated, CR-only line ends, a quoted newline and a ragged row.
@@ -30,19 +31,28 @@ async def run_cli(tmp_path: Path, *args: str, env: dict[str, str] | None = None)
     full_env = {k: v for k, v in os.environ.items() if k not in ("E2B_API_KEY", "SANDBOX")}
     full_env.update({"DATA_DIR": str(tmp_path / "state"), **(env or {})})
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args, cwd=tmp_path, env=full_env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        cwd=tmp_path,
+        env=full_env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await asyncio.wait_for(proc.communicate(), 180)
     assert proc.returncode is not None
     return proc.returncode, out.decode(), err.decode()
 
 
-@pytest.mark.parametrize(("name", "expect"), [
-    ("umsatz.csv", ["2 rows × 3 columns", "Müller", "Zürich", "1234.56"]),
-    ("export.tsv", ["2 rows × 2 columns", "score"]),
-    ("notes.csv", ["3 rows × 3 columns", "note"]),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("name", "expect"),
+    [
+        ("umsatz.csv", ["2 rows × 3 columns", "Müller", "Zürich", "1234.56"]),
+        ("export.tsv", ["2 rows × 2 columns", "score"]),
+        ("notes.csv", ["3 rows × 3 columns", "note"]),
+    ],
+)
 async def test_profile_reads_messy_files(tmp_path: Path, name: str, expect: list[str]) -> None:
     (tmp_path / name).write_bytes(MESSY[name])
     code, out, err = await run_cli(tmp_path, "profile", name)
@@ -72,8 +82,9 @@ async def test_ask_answers_with_a_chart_from_a_messy_file(tmp_path: Path, fake_g
     fake_groq.respond_with(Model([code_text]))
     (tmp_path / "umsatz.csv").write_bytes(MESSY["umsatz.csv"])
     env = {"GROQ_API_KEY": FAKE_GROQ_KEY, "GROQ_BASE_URL": fake_groq.base_url}
-    code, out, err = await run_cli(tmp_path, "ask", "umsatz.csv", "Total Betrag?", "--json", "--charts-dir", "charts",
-                                   env=env)  # fmt: skip
+    code, out, err = await run_cli(
+        tmp_path, "ask", "umsatz.csv", "Total Betrag?", "--json", "--charts-dir", "charts", env=env
+    )
     assert code == 0, err
     result = json.loads(out)
     assert "total 1334.46" in result["stdout"] and "1334.46" in result["answer"]

@@ -75,8 +75,10 @@ async def test_three_failures_end_in_a_clear_failure_carrying_every_attempt(
     assert answer.status == "failed"
     assert len(answer.attempts) == 3
     assert [a.execution.error.name for a in answer.attempts if a.execution and a.execution.error] == [
-        "KeyError", "AttributeError", "ZeroDivisionError"
-    ]  # fmt: skip
+        "KeyError",
+        "AttributeError",
+        "ZeroDivisionError",
+    ]
     assert "3 attempts" in answer.text and "ZeroDivisionError" in answer.text
 
 
@@ -84,7 +86,7 @@ async def test_a_killed_sandbox_is_resurrected_with_derived_variables(
     redis_url: str, namespace: str, fake_groq: FakeGroq
 ) -> None:
     derive = "by_region = df.groupby('region')['units'].sum()\nprint(by_region.to_string())"
-    reuse = "print(f\"max units: {by_region.max()}\")"
+    reuse = 'print(f"max units: {by_region.max()}")'
     fake_groq.respond_with(Model([derive, reuse]))
     provider = LocalSandboxProvider()
     progress = Recorder()
@@ -109,8 +111,14 @@ async def test_a_killed_sandbox_is_resurrected_with_derived_variables(
 
 
 async def test_a_restarted_bot_carries_on_the_thread(redis_url: str, namespace: str, fake_groq: FakeGroq) -> None:
-    fake_groq.respond_with(Model(["share = df['revenue_usd'] / df['revenue_usd'].sum()\nprint(len(share))",
-                                  "print(f'largest share {share.max():.3f}')"]))  # fmt: skip
+    fake_groq.respond_with(
+        Model(
+            [
+                "share = df['revenue_usd'] / df['revenue_usd'].sum()\nprint(len(share))",
+                "print(f'largest share {share.max():.3f}')",
+            ]
+        )
+    )
     async with running_engine(redis_url, namespace, fake_groq) as engine:
         await engine.add_dataset(THREAD, "sales.csv", SALES_CSV)
         assert (await engine.ask(THREAD, "Compute each sale's share")).status == "answered"
@@ -189,8 +197,9 @@ async def test_an_answer_with_an_invented_number_is_rewritten_from_the_output(
     redis_url: str, namespace: str, fake_groq: FakeGroq
 ) -> None:
     answers = iter(["Total revenue is *912.40*.", "Total revenue is *855.75*."])
-    fake_groq.respond_with(Model(["print(f\"total revenue: {df['revenue_usd'].sum():.2f}\")"],
-                                 answer=lambda body: next(answers)))  # fmt: skip
+    fake_groq.respond_with(
+        Model(["print(f\"total revenue: {df['revenue_usd'].sum():.2f}\")"], answer=lambda body: next(answers))
+    )
     async with running_engine(redis_url, namespace, fake_groq) as engine:
         await engine.add_dataset(THREAD, "sales.csv", SALES_CSV)
         answer = await engine.ask(THREAD, "What is total revenue?")

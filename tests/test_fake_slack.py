@@ -196,9 +196,7 @@ async def test_chat_stream_builds_one_message(fake_slack: FakeSlack, web_client:
 # -- files -----------------------------------------------------------------------------------------------
 
 
-async def test_files_upload_v2_puts_the_bytes_in_the_thread(
-    fake_slack: FakeSlack, web_client: AsyncWebClient
-) -> None:
+async def test_files_upload_v2_puts_the_bytes_in_the_thread(fake_slack: FakeSlack, web_client: AsyncWebClient) -> None:
     root = await web_client.chat_postMessage(channel=CH, text="plot sales")
     done = await web_client.files_upload_v2(
         channel=CH,
@@ -263,9 +261,7 @@ async def test_registered_file_downloads_only_with_the_bot_token(fake_slack: Fak
 # -- bolt over HTTP --------------------------------------------------------------------------------------
 
 
-async def test_bolt_http_runs_the_listener_for_a_signed_event(
-    fake_slack: FakeSlack, bolt_http: BoltHTTP
-) -> None:
+async def test_bolt_http_runs_the_listener_for_a_signed_event(fake_slack: FakeSlack, bolt_http: BoltHTTP) -> None:
     @bolt_http.app.event("message")
     async def echo(event: dict[str, Any], say: Any) -> None:
         await say(text=f"echo: {event['text']}", thread_ts=event["ts"])
@@ -326,16 +322,12 @@ async def test_bolt_http_file_share_can_be_downloaded(fake_slack: FakeSlack, bol
         headers = {"Authorization": f"Bearer {client.token}"}
         async with aiohttp.ClientSession() as s, s.get(shared["url_private_download"], headers=headers) as r:
             data = await r.read()
-        await say(
-            text=f"{shared['name']}: {len(data)} bytes", thread_ts=event.get("thread_ts") or event["ts"]
-        )
+        await say(text=f"{shared['name']}: {len(data)} bytes", thread_ts=event.get("thread_ts") or event["ts"])
 
     root = message_event(CH, text="data attached below")
     fake_slack.seed(root)  # the thread exists in Slack; the app has no listener for plain messages here
     file_obj = fake_slack.register_file(None, "q1.csv", b"a,b\n1,2\n")
-    await fake_slack.send_event(
-        bolt_http.url, file_share_event(CH, DEFAULT_USER, file_obj, thread_ts=root["ts"])
-    )
+    await fake_slack.send_event(bolt_http.url, file_share_event(CH, DEFAULT_USER, file_obj, thread_ts=root["ts"]))
 
     reply = await fake_slack.wait_for("chat.postMessage")
     assert (reply.args["text"], reply.args["thread_ts"]) == ("q1.csv: 8 bytes", root["ts"])
@@ -371,9 +363,7 @@ async def test_bolt_http_button_click_reaches_the_action(
         text="42",
         blocks=[{"type": "actions", "block_id": "actions", "elements": [{**button, "value": "run-7"}]}],
     )
-    resp = await fake_slack.send_action(
-        bolt_http.url, "show_code", "run-7", channel=CH, message_ts=answer["ts"]
-    )
+    resp = await fake_slack.send_action(bolt_http.url, "show_code", "run-7", channel=CH, message_ts=answer["ts"])
     assert resp.status == 200
     reply = await fake_slack.wait_for("chat.postMessage", lambda c: c.args["text"] == "code for run-7")
     assert reply.args["thread_ts"] == root["ts"]
@@ -419,9 +409,7 @@ async def test_socket_mode_event_is_acked_and_handled(fake_slack: FakeSlack, soc
     assert opened.headers["Authorization"] == f"Bearer {FAKE_APP_TOKEN}"
 
 
-async def test_socket_mode_command_ack_carries_its_payload(
-    fake_slack: FakeSlack, socket_app: AsyncApp
-) -> None:
+async def test_socket_mode_command_ack_carries_its_payload(fake_slack: FakeSlack, socket_app: AsyncApp) -> None:
     @socket_app.command("/analyze")
     async def analyze(ack: Any, command: dict[str, str]) -> None:
         await ack(text=f"queued: {command['text']}")
@@ -431,9 +419,7 @@ async def test_socket_mode_command_ack_carries_its_payload(
     assert ack.payload == {"text": "queued: sales.csv"}
 
 
-async def test_socket_mode_client_reconnects_on_disconnect(
-    fake_slack: FakeSlack, socket_app: AsyncApp
-) -> None:
+async def test_socket_mode_client_reconnects_on_disconnect(fake_slack: FakeSlack, socket_app: AsyncApp) -> None:
     @socket_app.event("message")
     async def noop() -> None:
         return None

@@ -48,8 +48,10 @@ def test_rates_on_the_corpus() -> None:
     refused_q = sum(not screen_question(q).allowed for q in ORDINARY_QUESTIONS)
     caught_c = sum(not check_code(c).allowed for _, c in ABUSIVE_CODE)
     refused_c = sum(not check_code(c).allowed for _, c in ORDINARY_CODE)
-    print(f"\nquestions: caught {caught_q}/{len(ABUSIVE_QUESTIONS)} abusive, "
-          f"refused {refused_q}/{len(ORDINARY_QUESTIONS)} ordinary")  # fmt: skip
+    print(
+        f"\nquestions: caught {caught_q}/{len(ABUSIVE_QUESTIONS)} abusive, "
+        f"refused {refused_q}/{len(ORDINARY_QUESTIONS)} ordinary"
+    )
     print(f"code: caught {caught_c}/{len(ABUSIVE_CODE)} abusive, refused {refused_c}/{len(ORDINARY_CODE)} ordinary")
     assert len(ABUSIVE_QUESTIONS) >= 45 and len(ORDINARY_QUESTIONS) >= 45
     assert len(ABUSIVE_CODE) >= 25 and len(ORDINARY_CODE) >= 25
@@ -135,8 +137,9 @@ def test_code_that_does_not_parse_is_left_to_the_sandbox() -> None:
 
 def test_shell_escape_is_refused_even_when_the_rest_does_not_parse() -> None:
     verdict = check_code("!rm -rf /home/user/data\nprint(df.shape")
-    assert verdict.violations == ("line 1: run the shell command `!rm -rf /home/user/data` "
-                                  "(running shell commands is not allowed)",)  # fmt: skip
+    assert verdict.violations == (
+        "line 1: run the shell command `!rm -rf /home/user/data` (running shell commands is not allowed)",
+    )
 
 
 def test_python_after_a_safe_magic_is_still_checked() -> None:

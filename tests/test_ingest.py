@@ -29,8 +29,12 @@ def rows(ds: LoadedDataset) -> list[dict[str, Any]]:
     """Records with missing values as None, for readable comparisons."""
     out = []
     for record in ds.frame.astype(object).to_dict("records"):
-        out.append({k: None if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA else v
-                    for k, v in record.items()})  # fmt: skip
+        out.append(
+            {
+                k: None if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA else v
+                for k, v in record.items()
+            }
+        )
     return out
 
 

@@ -121,9 +121,7 @@ async def test_the_same_job_id_twice_is_handled_once(clients: Clients, namespace
     assert handled == ["C1:200", "C1:200:sentinel"]
 
 
-async def test_one_thread_runs_in_order_without_overlap_across_two_workers(
-    clients: Clients, namespace: str
-) -> None:
+async def test_one_thread_runs_in_order_without_overlap_across_two_workers(clients: Clients, namespace: str) -> None:
     log: list[tuple[str, str, str]] = []
     first_started, release_first, last_ended = asyncio.Event(), asyncio.Event(), asyncio.Event()
 
@@ -161,9 +159,7 @@ async def test_one_thread_runs_in_order_without_overlap_across_two_workers(
     ]
 
 
-async def test_many_jobs_on_two_threads_keep_their_order_with_two_workers(
-    clients: Clients, namespace: str
-) -> None:
+async def test_many_jobs_on_two_threads_keep_their_order_with_two_workers(clients: Clients, namespace: str) -> None:
     log: list[tuple[str, str]] = []
     all_ended = asyncio.Event()
 
@@ -294,9 +290,7 @@ async def test_a_failing_job_ends_in_dead_letters_and_the_thread_moves_on(
             await until(w, lambda s: s.done == 1, "the thread's next job runs")
     assert attempts == [1, 2, 3]
     assert [(j.job_id, j.attempt) for j in dead] == [("T:bad", 3)]
-    assert [(j.job_id, j.attempt, j.payload["question"]) for j in await q.dead_letters()] == [
-        ("T:bad", 3, secret)
-    ]
+    assert [(j.job_id, j.attempt, j.payload["question"]) for j in await q.dead_letters()] == [("T:bad", 3, secret)]
     assert await q.pending_count() == 0
     assert await q.backlog() == 0
     assert "job_failed" in caplog.text and "job_dead" in caplog.text
@@ -337,9 +331,7 @@ async def test_a_long_job_is_not_stolen_by_a_live_worker(clients: Clients, names
     assert (w1.stats.lost, w2.stats.reclaimed, w2.stats.started) == (0, 0, 0)
 
 
-async def test_stop_lets_a_running_job_finish_within_the_grace_period(
-    clients: Clients, namespace: str
-) -> None:
+async def test_stop_lets_a_running_job_finish_within_the_grace_period(clients: Clients, namespace: str) -> None:
     started, stop = asyncio.Event(), asyncio.Event()
     finished: list[str] = []
 
@@ -361,9 +353,7 @@ async def test_stop_lets_a_running_job_finish_within_the_grace_period(
     assert (await q.pending_count(), await q.backlog()) == (0, 0)
 
 
-async def test_stop_hands_an_unfinished_job_back_without_counting_the_attempt(
-    clients: Clients, namespace: str
-) -> None:
+async def test_stop_hands_an_unfinished_job_back_without_counting_the_attempt(clients: Clients, namespace: str) -> None:
     started = asyncio.Event()
     taken_up: list[Job] = []
 

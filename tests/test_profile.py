@@ -32,15 +32,23 @@ def test_profile_facts_for_a_small_known_file() -> None:
     assert [c.dtype for c in prof.columns] == ["date", "text", "number", "integer", "bool"]
     assert prof.date_columns == ("date",)
     assert column(prof, "revenue") | {"mean": None} == {
-        "name": "revenue", "dtype": "number", "nulls": 1, "distinct": 4, "min": 80.0, "max": 310.0,
-        "mean": None, "top": [],
-    }  # fmt: skip
+        "name": "revenue",
+        "dtype": "number",
+        "nulls": 1,
+        "distinct": 4,
+        "min": 80.0,
+        "max": 310.0,
+        "mean": None,
+        "top": [],
+    }
     assert column(prof, "revenue")["mean"] == (120.5 + 80 + 200 + 310) / 4
     assert column(prof, "units")["min"] == 1 and column(prof, "units")["max"] == 7
     assert column(prof, "date")["min"] == "2024-01-05" and column(prof, "date")["max"] == "2024-03-11"
     assert column(prof, "region")["top"] == [
-        {"value": "North", "count": 3}, {"value": "East", "count": 1}, {"value": "South", "count": 1},
-    ]  # fmt: skip
+        {"value": "North", "count": 3},
+        {"value": "East", "count": 1},
+        {"value": "South", "count": 1},
+    ]
     assert column(prof, "region")["distinct"] == 3
     assert column(prof, "paid")["top"][0] == {"value": "True", "count": 3}
 

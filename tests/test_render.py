@@ -44,10 +44,23 @@ def failed_attempt(n: int, name: str = "KeyError", value: str = "'revenue'") -> 
     return Attempt(n, "df['revenue']", Execution(error=ExecutionError(name, value, "Traceback...")))
 
 
-def answered(text: str, *, stdout: str = "42\n", attempts: tuple[Attempt, ...] | None = None,
-             seconds: float = 4.2, resurrected: bool = False) -> Answer:  # fmt: skip
-    answer = Answer("answered", text, "what is the total?", code="print(42)", stdout=stdout,
-                    attempts=attempts or (ok_attempt(),), resurrected=resurrected)  # fmt: skip
+def answered(
+    text: str,
+    *,
+    stdout: str = "42\n",
+    attempts: tuple[Attempt, ...] | None = None,
+    seconds: float = 4.2,
+    resurrected: bool = False,
+) -> Answer:
+    answer = Answer(
+        "answered",
+        text,
+        "what is the total?",
+        code="print(42)",
+        stdout=stdout,
+        attempts=attempts or (ok_attempt(),),
+        resurrected=resurrected,
+    )
     answer.timings["total_s"] = seconds
     return answer
 
@@ -74,8 +87,7 @@ def mrkdwn_texts(blocks: list[dict[str, Any]]) -> list[str]:
 
 
 def preformatted_texts(blocks: list[dict[str, Any]]) -> list[str]:
-    return [leaf["text"] for b in blocks if b["type"] == "rich_text" for el in b["elements"]
-            for leaf in el["elements"]]  # fmt: skip
+    return [leaf["text"] for b in blocks if b["type"] == "rich_text" for el in b["elements"] for leaf in el["elements"]]
 
 
 def buttons(blocks: list[dict[str, Any]]) -> dict[str, str]:
@@ -260,8 +272,13 @@ def test_a_refusal_offers_a_hint_and_no_retry() -> None:
 
 def test_refused_code_can_be_retried_and_shown() -> None:
     attempt = Attempt(1, "import socket", refused=("line 1: import socket (network access is not allowed)",))
-    answer = Answer("refused", "I can't run that: the code it needed would import socket.", "q",
-                    code="import socket", attempts=(attempt, attempt))  # fmt: skip
+    answer = Answer(
+        "refused",
+        "I can't run that: the code it needed would import socket.",
+        "q",
+        code="import socket",
+        attempts=(attempt, attempt),
+    )
     _, blocks = failure_message(answer, question_id=QID)
     valid(blocks)
     assert buttons(blocks) == {"retry_question": QID, "show_code": QID}
@@ -269,8 +286,9 @@ def test_refused_code_can_be_retried_and_shown() -> None:
 
 def test_code_that_kept_failing_names_the_error_and_offers_retry_and_code() -> None:
     attempts = tuple(failed_attempt(i, value=f"'revenue' {PING}") for i in (1, 2, 3))
-    answer = Answer("failed", "engine text", "total revenue?", code="df['revenue']", attempts=attempts,
-                    error="engine text")  # fmt: skip
+    answer = Answer(
+        "failed", "engine text", "total revenue?", code="df['revenue']", attempts=attempts, error="engine text"
+    )
     text, blocks = failure_message(answer, question_id=QID)
     valid(blocks)
     first = sections(blocks)[0]
@@ -298,11 +316,21 @@ def test_no_dataset_says_to_upload_one() -> None:
 
 
 SALES = DatasetView(
-    "sales.csv", "sales", 1234,
-    (("order_id", "int64"), ("order_date", "datetime64[ns]"), ("region", "category"), ("revenue", "float64"),
-     ("units", "int64"), ("customer", "object"), ("returned", "bool"), ("note", "object")),
+    "sales.csv",
+    "sales",
+    1234,
+    (
+        ("order_id", "int64"),
+        ("order_date", "datetime64[ns]"),
+        ("region", "category"),
+        ("revenue", "float64"),
+        ("units", "int64"),
+        ("customer", "object"),
+        ("returned", "bool"),
+        ("note", "object"),
+    ),
     ("`revenue` has 12 negative values",),
-)  # fmt: skip
+)
 
 
 def test_profile_card_shows_size_columns_oddities_and_name() -> None:
@@ -342,8 +370,9 @@ def test_a_second_file_lists_every_dataset_of_the_thread() -> None:
 def test_profile_card_from_a_stored_record_and_hostile_column_names() -> None:
     columns = [{"name": PING, "dtype": "object", "distinct": 3}, {"name": "amount", "dtype": "int64"}]
     profile: dict[str, Any] = {"columns": columns}
-    record = DatasetRecord("a&b.csv", "a_b", "0" * 64, "a_b.csv", "a_b = pd.read_csv(...)", "", profile, 9,
-                           [PING, "amount"])  # fmt: skip
+    record = DatasetRecord(
+        "a&b.csv", "a_b", "0" * 64, "a_b.csv", "a_b = pd.read_csv(...)", "", profile, 9, [PING, "amount"]
+    )
     text, blocks = profile_card([record])
     valid(blocks)
     for mrkdwn in [text, *mrkdwn_texts(blocks)]:

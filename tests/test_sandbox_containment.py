@@ -122,9 +122,7 @@ print(open("/home/user/ok.txt").read())
     out = (await box.run(code, timeout=30)).stdout
     assert "WROTE" not in out and out.count("refused") == len(targets)
     assert "fine" in out
-    assert not any(
-        Path(p).exists() for p in (f"/usr/{name}", f"/etc/{name}", f"{PROJECT_DIR}/{name}", f"/{name}")
-    )
+    assert not any(Path(p).exists() for p in (f"/usr/{name}", f"/etc/{name}", f"{PROJECT_DIR}/{name}", f"/{name}"))
 
 
 async def test_a_memory_bomb_ends_in_memory_error(box: LocalSandbox, provider: LocalSandboxProvider) -> None:
@@ -172,9 +170,7 @@ async def test_cpu_loops_and_sleeps_are_interrupted_at_the_timeout(box: LocalSan
     ],
     ids=["print", "raw-fd"],
 )
-async def test_a_gigabyte_of_output_is_capped_without_blowing_up_the_parent(
-    box: LocalSandbox, code: str
-) -> None:
+async def test_a_gigabyte_of_output_is_capped_without_blowing_up_the_parent(box: LocalSandbox, code: str) -> None:
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     execution = await box.run(code, timeout=120)
     grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024

@@ -72,9 +72,7 @@ async def test_every_figure_comes_back_as_png_and_blank_ones_are_dropped(sandbox
 async def test_an_uploaded_file_is_readable_by_code(sandbox: Sandbox) -> None:
     path = await sandbox.upload("sales.csv", b"region,amount\nnorth,10\nsouth,32\n")
     assert path == "/home/user/data/sales.csv"
-    execution = await sandbox.run(
-        f"import pandas as pd\nprint(pd.read_csv({path!r})['amount'].sum())", timeout=60
-    )
+    execution = await sandbox.run(f"import pandas as pd\nprint(pd.read_csv({path!r})['amount'].sum())", timeout=60)
     assert execution.stdout.strip() == "42"
 
 

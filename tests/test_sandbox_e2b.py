@@ -58,9 +58,7 @@ async def test_create_asks_for_no_internet_a_lifetime_and_sends_no_secrets(
     for value in secrets.values():
         assert value not in wire
     # The E2B key authenticates the control plane only; sandboxes never see it.
-    assert all(
-        fake_e2b.api_key not in json.dumps(r.headers) for r in fake_e2b.requests if r.plane == "sandbox"
-    )
+    assert all(fake_e2b.api_key not in json.dumps(r.headers) for r in fake_e2b.requests if r.plane == "sandbox")
     assert seen.stdout.strip() == "[]"
 
 

@@ -62,8 +62,9 @@ async def test_upload_then_thread_reply_is_answered_with_text_and_chart(
         await fake_slack.send_event(url, reply)
         final = await wait_final(fake_slack, CHANNEL, file_ts)
         assert "South with 390.00" in message_text(final)
-        charts = await fake_slack.wait_until(lambda: fake_slack.uploaded_files(CHANNEL, file_ts) or None, timeout=30,
-                                             what="the chart upload")  # fmt: skip
+        charts = await fake_slack.wait_until(
+            lambda: fake_slack.uploaded_files(CHANNEL, file_ts) or None, timeout=30, what="the chart upload"
+        )
     assert len(charts) == 1 and charts[0].content.startswith(PNG_MAGIC)
     assert charts[0].alt_txt
     # Secrets never reach the model.
@@ -89,8 +90,11 @@ async def test_a_mention_arriving_twice_and_a_retried_event_are_answered_once(
         thread_ts = str(mention["ts"])
         final = await wait_final(fake_slack, CHANNEL, thread_ts)
         assert "rows: 6" in message_text(final)
-        charts = await fake_slack.wait_until(lambda: fake_slack.uploaded_files(CHANNEL, thread_ts) or None,
-                                             timeout=30, what="the chart in the mention's thread")  # fmt: skip
+        charts = await fake_slack.wait_until(
+            lambda: fake_slack.uploaded_files(CHANNEL, thread_ts) or None,
+            timeout=30,
+            what="the chart in the mention's thread",
+        )
         assert charts[0].content.startswith(PNG_MAGIC)
         await asyncio.sleep(1.0)  # give a wrongly queued duplicate the time to show itself
         assert len(finals(fake_slack, CHANNEL, thread_ts)) == 1
@@ -121,15 +125,19 @@ async def test_analyze_is_acked_at_once_and_answered_in_a_new_thread(
         url = events_url(bot)
         file_ts = await share_sales(fake_slack, url)
         await wait_card(fake_slack, CHANNEL, file_ts)
-        response = await fake_slack.send_command(url, channel_id=CHANNEL, command="/analyze",
-                                                 text="how many units in total?")  # fmt: skip
+        response = await fake_slack.send_command(
+            url, channel_id=CHANNEL, command="/analyze", text="how many units in total?"
+        )
         assert response.status == 200
         assert not any("total units" in str(c.args) for c in fake_slack.calls("chat.update"))  # not yet
         root = await fake_slack.wait_for("chat.postMessage", lambda c: "asked" in str(c.args.get("text")))
         root_ts = str(root.response["ts"])
         final = await wait_final(fake_slack, CHANNEL, root_ts)
-        charts = await fake_slack.wait_until(lambda: fake_slack.uploaded_files(CHANNEL, root_ts) or None,
-                                             timeout=30, what="the chart under the /analyze question")  # fmt: skip
+        charts = await fake_slack.wait_until(
+            lambda: fake_slack.uploaded_files(CHANNEL, root_ts) or None,
+            timeout=30,
+            what="the chart under the /analyze question",
+        )
     assert "total units: 20" in message_text(final)
     assert charts[0].content.startswith(PNG_MAGIC)
 
@@ -140,16 +148,19 @@ async def test_a_non_csv_and_an_oversized_upload_get_clear_replies(
     settings = bot_settings(fake_slack, fake_groq, redis_url, tmp_path, max_file_mb=1)
     async with running_bot(settings, namespace) as bot:
         url = events_url(bot)
-        html = fake_slack.register_file(None, "report.csv", b"<!DOCTYPE html><html><body>Sign in</body></html>",
-                                        mimetype="text/csv")  # fmt: skip
+        html = fake_slack.register_file(
+            None, "report.csv", b"<!DOCTYPE html><html><body>Sign in</body></html>", mimetype="text/csv"
+        )
         html_event = file_share_event(CHANNEL, "U0ALICE001", html)
         await fake_slack.send_event(url, html_event)
         big = fake_slack.register_file(None, "huge.csv", b"a,b\n" + b"1,2\n" * 400_000)
         big_event = file_share_event(CHANNEL, "U0ALICE001", big)
         await fake_slack.send_event(url, big_event)
-        html_reply = await fake_slack.wait_for("chat.postMessage",
-                                               lambda c: c.args.get("thread_ts") == html_event["ts"], timeout=30)
-        big_reply = await fake_slack.wait_for("chat.postMessage",
-                                              lambda c: c.args.get("thread_ts") == big_event["ts"], timeout=30)
+        html_reply = await fake_slack.wait_for(
+            "chat.postMessage", lambda c: c.args.get("thread_ts") == html_event["ts"], timeout=30
+        )
+        big_reply = await fake_slack.wait_for(
+            "chat.postMessage", lambda c: c.args.get("thread_ts") == big_event["ts"], timeout=30
+        )
     assert "HTML" in str(html_reply.args["text"]) or "web page" in str(html_reply.args["text"])
     assert "1 MB" in str(big_reply.args["text"])

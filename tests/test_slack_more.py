@@ -40,8 +40,11 @@ async def test_a_dm_upload_and_question_are_answered_in_the_dm(
         question = dm_message_event(dm, "U0ALICE001", "Which product had the biggest sale?")
         await fake_slack.send_event(url, question)
         final = await wait_final(fake_slack, dm, str(question["ts"]))
-        charts = await fake_slack.wait_until(lambda: fake_slack.uploaded_files(dm, str(question["ts"])) or None,
-                                             timeout=30, what="the chart in the DM thread")  # fmt: skip
+        charts = await fake_slack.wait_until(
+            lambda: fake_slack.uploaded_files(dm, str(question["ts"])) or None,
+            timeout=30,
+            what="the chart in the DM thread",
+        )
     assert "max price row: Widget" in message_text(final)
     assert charts[0].content.startswith(PNG_MAGIC)
 
@@ -76,8 +79,9 @@ async def test_a_second_file_joins_the_thread_and_both_are_usable(
 async def test_show_code_and_try_again_buttons(
     fake_slack: FakeSlack, fake_groq: FakeGroq, redis_url: str, namespace: str, tmp_path: Path
 ) -> None:
-    fake_groq.respond_with(Model(["print(df['nope'])", "print(df['nope'])", "print(df['nope'])",
-                                  "print(f\"units: {df['units'].sum()}\")"]))  # fmt: skip
+    fake_groq.respond_with(
+        Model(["print(df['nope'])", "print(df['nope'])", "print(df['nope'])", "print(f\"units: {df['units'].sum()}\")"])
+    )
     settings = bot_settings(fake_slack, fake_groq, redis_url, tmp_path)
     async with running_bot(settings, namespace) as bot:
         url = events_url(bot)
@@ -87,20 +91,34 @@ async def test_show_code_and_try_again_buttons(
         failure = await wait_final(fake_slack, CHANNEL, file_ts)
         text = message_text(failure)
         assert "3 attempts" in text and "KeyError" in text
-        retry = next(e for b in failure["blocks"] if b["type"] == "actions"  # type: ignore[attr-defined]
-                     for e in b["elements"] if e["action_id"] == "retry_question")  # fmt: skip
-        await fake_slack.send_action(url, "retry_question", retry["value"], channel=CHANNEL,
-                                     message_ts=str(failure["ts"]))  # fmt: skip
+        retry = next(
+            e
+            for b in failure["blocks"]
+            if b["type"] == "actions"  # type: ignore[attr-defined]
+            for e in b["elements"]
+            if e["action_id"] == "retry_question"
+        )
+        await fake_slack.send_action(
+            url, "retry_question", retry["value"], channel=CHANNEL, message_ts=str(failure["ts"])
+        )
         answered = await fake_slack.wait_until(
             lambda: [m for m in finals(fake_slack, CHANNEL, file_ts) if "units: 20" in message_text(m)] or None,
-            timeout=60, what="the retried answer",
+            timeout=60,
+            what="the retried answer",
         )
-        show = next(e for b in answered[0]["blocks"] if b["type"] == "actions"
-                    for e in b["elements"] if e["action_id"] == "show_code")  # fmt: skip
-        await fake_slack.send_action(url, "show_code", show["value"], channel=CHANNEL,
-                                     message_ts=str(answered[0]["ts"]))  # fmt: skip
-        shown = await fake_slack.wait_until(lambda: fake_slack.ephemeral_messages(CHANNEL) or None, timeout=10,
-                                            what="the code view")  # fmt: skip
+        show = next(
+            e
+            for b in answered[0]["blocks"]
+            if b["type"] == "actions"
+            for e in b["elements"]
+            if e["action_id"] == "show_code"
+        )
+        await fake_slack.send_action(
+            url, "show_code", show["value"], channel=CHANNEL, message_ts=str(answered[0]["ts"])
+        )
+        shown = await fake_slack.wait_until(
+            lambda: fake_slack.ephemeral_messages(CHANNEL) or None, timeout=10, what="the code view"
+        )
     view = message_text(shown[0])
     assert "df['units'].sum()" in view and "units: 20" in view
 
@@ -156,8 +174,9 @@ async def test_socket_mode_upload_and_thread_question(
         await wait_card(fake_slack, CHANNEL, file_ts)
         await fake_slack.push_event(message_event(CHANNEL, "U0ALICE001", "Top region?", thread_ts=file_ts))
         final = await wait_final(fake_slack, CHANNEL, file_ts)
-        charts = await fake_slack.wait_until(lambda: fake_slack.uploaded_files(CHANNEL, file_ts) or None,
-                                             timeout=30, what="chart")  # fmt: skip
+        charts = await fake_slack.wait_until(
+            lambda: fake_slack.uploaded_files(CHANNEL, file_ts) or None, timeout=30, what="chart"
+        )
     assert "South with 390.00" in message_text(final)
     assert charts[0].content.startswith(PNG_MAGIC)
 
@@ -187,8 +206,9 @@ async def test_two_replicas_share_a_workspace_and_keep_a_threads_order(
         second = message_event(CHANNEL, "U0ALICE001", "Use the step", thread_ts=file_ts)
         await fake_slack.send_event(events_url(one), first)
         await fake_slack.send_event(events_url(two), second)
-        done = await fake_slack.wait_until(lambda: len(finals(fake_slack, CHANNEL, file_ts)) == 2 or None,
-                                           timeout=60, what="two answers")  # fmt: skip
+        done = await fake_slack.wait_until(
+            lambda: len(finals(fake_slack, CHANNEL, file_ts)) == 2 or None, timeout=60, what="two answers"
+        )
         assert done
         texts_in_order = [message_text(m) for m in finals(fake_slack, CHANNEL, file_ts)]
     assert "first done" in texts_in_order[0]

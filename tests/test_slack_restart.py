@@ -39,7 +39,7 @@ async def test_a_question_taken_by_a_killed_process_is_answered_after_restart(
     fake_slack: FakeSlack, fake_groq: FakeGroq, redis_url: str, namespace: str, tmp_path: Path
 ) -> None:
     stuck = asyncio.Event()
-    healthy = Model(["print(f\"rows={len(df)}\")"])
+    healthy = Model(['print(f"rows={len(df)}")'])
 
     def model(body: dict[str, Any]) -> Reply | str:
         if not stuck.is_set() and not is_answer_request(body):
@@ -49,13 +49,23 @@ async def test_a_question_taken_by_a_killed_process_is_answered_after_restart(
 
     fake_groq.respond_with(model)
     port = free_port()
-    env = {**os.environ, "SLACK_BOT_TOKEN": fake_slack.bot_token, "SLACK_SIGNING_SECRET": fake_slack.signing_secret,
-           "SLACK_API_URL": fake_slack.base_url, "PORT": str(port), "GROQ_API_KEY": FAKE_GROQ_KEY,
-           "GROQ_BASE_URL": fake_groq.base_url, "REDIS_URL": redis_url, "REDIS_PREFIX": namespace,
-           "SANDBOX": "local", "DATA_DIR": str(tmp_path / "a")}  # fmt: skip
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": fake_slack.bot_token,
+        "SLACK_SIGNING_SECRET": fake_slack.signing_secret,
+        "SLACK_API_URL": fake_slack.base_url,
+        "PORT": str(port),
+        "GROQ_API_KEY": FAKE_GROQ_KEY,
+        "GROQ_BASE_URL": fake_groq.base_url,
+        "REDIS_URL": redis_url,
+        "REDIS_PREFIX": namespace,
+        "SANDBOX": "local",
+        "DATA_DIR": str(tmp_path / "a"),
+    }
     env.pop("SLACK_APP_TOKEN", None)
-    first = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "serve", env=env, cwd=tmp_path,
-                                                 start_new_session=True)  # fmt: skip
+    first = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "serve", env=env, cwd=tmp_path, start_new_session=True
+    )
     try:
         url = f"http://127.0.0.1:{port}"
         await wait_healthy(url, first)

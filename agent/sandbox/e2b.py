@@ -197,9 +197,7 @@ class E2BSandboxProvider:
         """
         if not self._api_key:
             raise SandboxUnavailable("E2B_API_KEY is not set: add it, or use SANDBOX=local")
-        lifecycle: SandboxLifecycle | None = (
-            {"on_timeout": "pause", "auto_resume": True} if self._auto_pause else None
-        )
+        lifecycle: SandboxLifecycle | None = {"on_timeout": "pause", "auto_resume": True} if self._auto_pause else None
         try:
             async with asyncio.timeout(self._create_timeout_s):
                 sdk = await AsyncSandbox.create(
@@ -215,9 +213,7 @@ class E2BSandboxProvider:
         except RateLimitException as err:
             raise SandboxUnavailable("E2B is rate limiting sandbox creation; try again shortly") from err
         except TimeoutError as err:
-            raise SandboxUnavailable(
-                f"E2B did not start a sandbox within {self._create_timeout_s:g} s"
-            ) from err
+            raise SandboxUnavailable(f"E2B did not start a sandbox within {self._create_timeout_s:g} s") from err
         except (SandboxException, ServiceBusyException, *_TRANSPORT_ERRORS) as err:
             raise SandboxUnavailable(f"E2B could not start a sandbox: {type(err).__name__}: {err}") from err
         log.info("e2b sandbox created sandbox=%s timeout_s=%s", sdk.sandbox_id, self._sandbox_timeout_s)
@@ -249,9 +245,7 @@ class E2BSandboxProvider:
             await asyncio.gather(*(sandbox.close() for sandbox in handed_out))
 
     def _wrap(self, sdk: Any) -> E2BSandbox:
-        sandbox = E2BSandbox(
-            sdk, request_timeout_s=self._request_timeout_s, max_output_bytes=self._max_output_bytes
-        )
+        sandbox = E2BSandbox(sdk, request_timeout_s=self._request_timeout_s, max_output_bytes=self._max_output_bytes)
         self._handed_out = [s for s in self._handed_out if not s.closed]
         self._handed_out.append(sandbox)
         return sandbox

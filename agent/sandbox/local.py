@@ -241,11 +241,15 @@ class LocalSandboxProvider:
         connection = {
             "transport": "ipc",
             "ip": f"{jail.IPC_DIR}/k",
-            "shell_port": 1, "iopub_port": 2, "stdin_port": 3, "control_port": 4, "hb_port": 5,
+            "shell_port": 1,
+            "iopub_port": 2,
+            "stdin_port": 3,
+            "control_port": 4,
+            "hb_port": 5,
             "key": secrets.token_hex(32),
             "signature_scheme": "hmac-sha256",
             "kernel_name": "",
-        }  # fmt: skip
+        }
         (ipc / "kernel.json").write_text(json.dumps(connection))
         if uid is not None:
             os.chown(ipc, uid, uid)

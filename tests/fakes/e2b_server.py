@@ -111,10 +111,25 @@ class FakeSandbox:
         kernels = self.root / "kernels" / "fake-e2b"
         kernels.mkdir(parents=True)
         argv = [
-            "bwrap", "--dev-bind", "/", "/", "--tmpfs", "/home", "--bind", str(self.home), str(HOME),
-            "--chdir", str(HOME), "--die-with-parent", "--",
-            sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
-        ]  # fmt: skip
+            "bwrap",
+            "--dev-bind",
+            "/",
+            "/",
+            "--tmpfs",
+            "/home",
+            "--bind",
+            str(self.home),
+            str(HOME),
+            "--chdir",
+            str(HOME),
+            "--die-with-parent",
+            "--",
+            sys.executable,
+            "-m",
+            "ipykernel_launcher",
+            "-f",
+            "{connection_file}",
+        ]
         spec = {"argv": argv, "display_name": "fake-e2b", "language": "python", "interrupt_mode": "message"}
         (kernels / "kernel.json").write_text(json.dumps(spec))
         env = {
@@ -233,9 +248,7 @@ class FakeE2B:
     @property
     def creates(self) -> list[RecordedRequest]:
         """Every create-sandbox request, in order."""
-        return [
-            r for r in self.requests if r.plane == "api" and r.method == "POST" and r.path == "/v2/sandboxes"
-        ]
+        return [r for r in self.requests if r.plane == "api" and r.method == "POST" and r.path == "/v2/sandboxes"]
 
     async def start(self) -> None:
         api = web.Application(middlewares=[self._recorder("api")])
@@ -290,17 +303,19 @@ class FakeE2B:
 
     def _sandbox_json(self, sandbox: FakeSandbox) -> dict[str, Any]:
         return {
-            "templateID": sandbox.template, "sandboxID": sandbox.sandbox_id, "clientID": "fake-client",
-            "envdVersion": ENVD_VERSION, "envdAccessToken": sandbox.envd_token, "domain": None,
-        }  # fmt: skip
+            "templateID": sandbox.template,
+            "sandboxID": sandbox.sandbox_id,
+            "clientID": "fake-client",
+            "envdVersion": ENVD_VERSION,
+            "envdAccessToken": sandbox.envd_token,
+            "domain": None,
+        }
 
     def _known(self, request: web.Request) -> FakeSandbox | None:
         return self.sandboxes.get(request.match_info["id"])
 
     def _not_found(self, request: web.Request) -> web.Response:
-        return _error(
-            404, f"sandbox \"{request.match_info['id']}\" doesn't exist or you don't have access to it"
-        )
+        return _error(404, f"sandbox \"{request.match_info['id']}\" doesn't exist or you don't have access to it")
 
     async def _create(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -315,10 +330,15 @@ class FakeE2B:
             return self._not_found(request)
         end = sandbox.started_at + timedelta(seconds=sandbox.timeout)
         detail = {
-            **self._sandbox_json(sandbox), "startedAt": sandbox.started_at.isoformat(),
-            "endAt": end.isoformat(), "cpuCount": 2, "memoryMB": 512, "diskSizeMB": 1024,
-            "state": sandbox.state, "metadata": {},
-        }  # fmt: skip
+            **self._sandbox_json(sandbox),
+            "startedAt": sandbox.started_at.isoformat(),
+            "endAt": end.isoformat(),
+            "cpuCount": 2,
+            "memoryMB": 512,
+            "diskSizeMB": 1024,
+            "state": sandbox.state,
+            "metadata": {},
+        }
         return web.json_response(detail)
 
     async def _delete(self, request: web.Request) -> web.Response:

@@ -225,9 +225,7 @@ class FakeGroq:
     def _completion(self, body: dict[str, Any], reply: Reply) -> dict[str, Any]:
         prompt = sum(len(str(m.get("content", "")).split()) for m in body["messages"])
         prompt_tokens = reply.prompt_tokens if reply.prompt_tokens is not None else prompt
-        completion_tokens = (
-            reply.completion_tokens if reply.completion_tokens is not None else len(reply.text.split())
-        )
+        completion_tokens = reply.completion_tokens if reply.completion_tokens is not None else len(reply.text.split())
         return {
             "id": f"chatcmpl-{uuid.uuid4()}",
             "object": "chat.completion",

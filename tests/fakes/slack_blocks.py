@@ -53,9 +53,7 @@ def block_errors(blocks: Any) -> list[str]:
         elif kind == "table":
             errors.extend(_table_errors(block, where))
     if markdown_total > MAX_MARKDOWN_TOTAL:
-        errors.append(
-            f"[ERROR] markdown blocks exceed {MAX_MARKDOWN_TOTAL} characters in total [json-pointer:/blocks]"
-        )
+        errors.append(f"[ERROR] markdown blocks exceed {MAX_MARKDOWN_TOTAL} characters in total [json-pointer:/blocks]")
     return errors
 
 
@@ -88,7 +86,5 @@ def _table_errors(block: dict[str, Any], where: str) -> list[str]:
         errors.append(f"[ERROR] no more than {MAX_TABLE_ROWS} items allowed {where}/rows")
     for j, row in enumerate(rows):
         if not isinstance(row, list) or len(row) > MAX_TABLE_COLUMNS:
-            errors.append(
-                f"[ERROR] a row must be an array of at most {MAX_TABLE_COLUMNS} cells {where}/rows/{j}"
-            )
+            errors.append(f"[ERROR] a row must be an array of at most {MAX_TABLE_COLUMNS} cells {where}/rows/{j}")
     return errors

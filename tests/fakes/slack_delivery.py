@@ -120,6 +120,4 @@ async def send_action(
 ) -> aiohttp.ClientResponse:
     """POST an interactivity payload (e.g. `block_actions_payload(...)`) as the form field `payload`."""
     body = urlencode({"payload": json.dumps(payload)})
-    return await post_signed(
-        app_url, signing_secret, body, "application/x-www-form-urlencoded", timeout=timeout
-    )
+    return await post_signed(app_url, signing_secret, body, "application/x-www-form-urlencoded", timeout=timeout)

@@ -93,9 +93,7 @@ def app_mention_event(
     return event
 
 
-def mention_events(
-    channel: str, user: str = DEFAULT_USER, text: str = "", **kwargs: Any
-) -> tuple[Event, Event]:
+def mention_events(channel: str, user: str = DEFAULT_USER, text: str = "", **kwargs: Any) -> tuple[Event, Event]:
     """The pair Slack sends for one mention: `app_mention` and `message`, same `ts` (order is not fixed)."""
     mention = app_mention_event(channel, user, text, **kwargs)
     message = message_event(channel, user, mention["text"], mention["ts"], mention.get("thread_ts"))

@@ -53,9 +53,7 @@ class FakeSlack(SlackWire):
             lambda: f"a matching {method} call; got {[c.args for c in self.calls(method)]}",
         )
 
-    async def wait_until(
-        self, probe: Callable[[], T | None], *, timeout: float = 5.0, what: str = "condition"
-    ) -> T:
+    async def wait_until(self, probe: Callable[[], T | None], *, timeout: float = 5.0, what: str = "condition") -> T:
         """`probe()` once it returns neither None nor False, re-checked after every change the fake sees.
 
         Example: `await fake.wait_until(lambda: len(fake.uploaded_files(ch, ts)) == 2, what="two charts")`.
@@ -86,11 +84,7 @@ class FakeSlack(SlackWire):
 
     def uploaded_files(self, channel: str, thread_ts: str | None) -> list[StoredFile]:
         """Files the app uploaded into `channel`/`thread_ts` (None: top level); `.content` holds the bytes."""
-        return [
-            f
-            for f in self.workspace.files.values()
-            if f.user == BOT_USER_ID and f.shared_in(channel, thread_ts)
-        ]
+        return [f for f in self.workspace.files.values() if f.user == BOT_USER_ID and f.shared_in(channel, thread_ts)]
 
     def statuses(self, channel: str, thread_ts: str) -> list[str]:
         """Every `assistant.threads.setStatus` status set on the thread, in order ("" clears)."""
@@ -112,9 +106,7 @@ class FakeSlack(SlackWire):
         elif subtype in (None, "file_share", "bot_message", "thread_broadcast", "me_message"):
             if self.workspace.find(channel, str(event["ts"])) is None:
                 skip = ("channel", "event_ts", "channel_type")
-                self.workspace.store(
-                    channel, {**{k: v for k, v in event.items() if k not in skip}, "type": "message"}
-                )
+                self.workspace.store(channel, {**{k: v for k, v in event.items() if k not in skip}, "type": "message"})
             for file_obj in event.get("files", []):
                 stored = self.workspace.files.get(str(file_obj.get("id")))
                 if stored is not None and not stored.shared_in(channel, event.get("thread_ts")):
@@ -172,13 +164,9 @@ class FakeSlack(SlackWire):
             retry_reason=retry_reason,
         )
 
-    async def push_command(
-        self, command: str = "/analyze", text: str = "", *, channel_id: str, **fields: Any
-    ) -> str:
+    async def push_command(self, command: str = "/analyze", text: str = "", *, channel_id: str, **fields: Any) -> str:
         """Push a slash command over Socket Mode; returns the `envelope_id`."""
-        payload = command_payload(
-            command, text, channel_id=channel_id, response_url=self.new_response_url(), **fields
-        )
+        payload = command_payload(command, text, channel_id=channel_id, response_url=self.new_response_url(), **fields)
         return await self.socket.push("slash_commands", payload, accepts_response_payload=True)
 
     async def push_action(

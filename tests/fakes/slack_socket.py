@@ -94,9 +94,7 @@ class SocketModeHub:
             return
         if isinstance(message, dict) and "envelope_id" in message:
             payload = message.get("payload")
-            self.acks.append(
-                Ack(str(message["envelope_id"]), payload if isinstance(payload, dict) else None, message)
-            )
+            self.acks.append(Ack(str(message["envelope_id"]), payload if isinstance(payload, dict) else None, message))
             self._notifier.changed()
 
     async def wait_connected(self, timeout: float = 5.0) -> web.WebSocketResponse:
@@ -140,9 +138,7 @@ class SocketModeHub:
     async def request_reconnect(self, reason: str = "refresh_requested") -> None:
         """Send `{"type": "disconnect"}` on every socket, as Slack does before rotating a connection."""
         for ws in list(self._sockets):
-            await ws.send_json(
-                {"type": "disconnect", "reason": reason, "debug_info": {"host": "applink-fake"}}
-            )
+            await ws.send_json({"type": "disconnect", "reason": reason, "debug_info": {"host": "applink-fake"}})
 
     async def close_all(self) -> None:
         """Close every socket (server going away)."""

@@ -74,9 +74,7 @@ def complete_upload(ws: Workspace, args: Args) -> Reply:
     return {"ok": True, "files": [f.to_slack(ws.root_url, TEAM_ID) for f in stored]}
 
 
-def _share(
-    ws: Workspace, channel: str, thread_ts: str | None, comment: str | None, files: list[StoredFile]
-) -> None:
+def _share(ws: Workspace, channel: str, thread_ts: str | None, comment: str | None, files: list[StoredFile]) -> None:
     msg = ws.bot_message({}, comment, thread_ts)
     msg.update(upload=True, display_as_bot=False)
     for stored_file in files:

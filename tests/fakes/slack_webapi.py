@@ -82,9 +82,7 @@ class Workspace:
     def thread(self, channel: str, thread_ts: str) -> list[dict[str, Any]]:
         """Copies of the thread's root (when known) and its replies, oldest first."""
         found = [
-            m
-            for ts, m in self.messages.get(channel, {}).items()
-            if ts == thread_ts or m.get("thread_ts") == thread_ts
+            m for ts, m in self.messages.get(channel, {}).items() if ts == thread_ts or m.get("thread_ts") == thread_ts
         ]
         return copy.deepcopy(sorted(found, key=lambda m: float(m["ts"])))
 

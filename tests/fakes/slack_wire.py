@@ -184,9 +184,7 @@ class SlackWire:
                 with contextlib.suppress(ValueError):
                     args[key] = json.loads(args[key])
         auth = request.headers.get("Authorization", "")
-        token = (
-            auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else args.pop("token", None)
-        )
+        token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else args.pop("token", None)
         args.pop("token", None)
         status, headers, reply = self._answer(method, token, args)
         self._calls.append(RecordedCall(method, args, dict(request.headers), request.method, status, reply))
@@ -251,8 +249,6 @@ class SlackWire:
             body = await request.json()
         except ValueError:
             return web.Response(status=400, text="invalid_payload", content_type="text/plain")
-        self.responses.append(
-            ResponseUrlPost(request.match_info["hook"], body if isinstance(body, dict) else {})
-        )
+        self.responses.append(ResponseUrlPost(request.match_info["hook"], body if isinstance(body, dict) else {}))
         self.notifier.changed()
         return web.Response(text="ok", content_type="text/plain")
