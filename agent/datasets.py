@@ -6,7 +6,7 @@ import asyncio
 import keyword
 
 from agent.ingest import ingest
-from agent.profile import profile
+from agent.profile import profile, profile_text
 from agent.sandbox.base import DATA_DIR
 from agent.store import DatasetRecord, Store
 
@@ -46,10 +46,10 @@ class Datasets:
             blob_sha256=sha,
             file_name=file_name,
             load_code=loaded.load_code(f"{DATA_DIR}/{file_name}", var),
-            profile_text=prof.to_text(),
-            profile=prof.to_json(),
+            profile_text=profile_text(prof),
+            profile=prof,
             rows=int(loaded.frame.shape[0]),
-            columns=[str(c) for c in loaded.frame.columns],
+            columns=tuple(str(c) for c in loaded.frame.columns),
         )
         await self._store.add_dataset(thread, record)
         return record, len(existing)

@@ -5,29 +5,30 @@
                                   └──── error name, traceback, real columns ◀── failed ┘ (≤ 3)
                                                                                ok ─▶ LLM writes the answer
 
-Questions on one thread run one at a time, in order, in this process (an asyncio lock); across
-processes the job queue (`agent.jobs`) gives the same guarantee. Different threads run in parallel
-up to `max_concurrent`.
+Per-thread order belongs to one layer: the job queue (`jobqueue`), across processes and within one. The
+engine's own per-thread lock (`EngineConfig.thread_lock`) is only for callers without the queue, such as
+the CLI or a library user; the Slack bot turns it off. Different threads run in parallel up to
+`max_concurrent`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import logging
-import re
 import time
 import weakref
-from dataclasses import dataclass
 
-from agent import messages
-from agent.codegen import extract_code, strip_reasoning
+from agent import texts
+from agent.answer import Answer, Attempt
 from agent.datasets import Datasets
 from agent.errors import ConfigError, DatasetError, LLMError, SandboxError
-from agent.grounding import ungrounded_numbers
 from agent.guard import check_code, screen_question
-from agent.llm import LLM, ChatMessage, Usage
-from agent.progress import OnProgress, Progress, report
-from agent.prompts import (
+from agent.llm.base import LLM, ChatMessage, Usage
+from agent.llm.codegen import extract_code, strip_reasoning
+from agent.llm.grounding import ungrounded_numbers
+from agent.llm.prompts import (
     answer_messages,
     code_messages,
     grounding_message,
@@ -35,21 +36,34 @@ from agent.prompts import (
     policy_message,
     repair_message,
 )
+from agent.progress import OnProgress, Progress, report
 from agent.sandbox.base import Execution
 from agent.sessions import Sessions
 from agent.store import DatasetRecord, Store, Turn
-from agent.types import Answer, Attempt
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class EngineConfig:
+    """How the engine works a question.
+
+    Attributes:
+        max_attempts: Code attempts per question (the heal loop), resurrections not counted.
+        cell_timeout_s: Limit of one run of generated code.
+        max_concurrent: Questions worked at once in this process.
+        memory_turns: Earlier turns of the thread shown to the model.
+        stdout_cap: Characters of raw output kept with an answer.
+        thread_lock: Run one question per thread at a time in this process; for callers that do not
+            order questions themselves (the job queue does).
+    """
+
     max_attempts: int = 3
     cell_timeout_s: float = 120.0
     max_concurrent: int = 4
     memory_turns: int = 6
     stdout_cap: int = 20_000
+    thread_lock: bool = True
 
 
 class Engine:
@@ -58,10 +72,10 @@ class Engine:
     def __init__(
         self, store: Store, sessions: Sessions, llm: LLM, datasets: Datasets, config: EngineConfig | None = None
     ) -> None:
-        self.store = store
-        self.sessions = sessions
-        self.llm = llm
-        self.datasets = datasets
+        self._store = store
+        self._sessions = sessions
+        self._llm = llm
+        self._datasets = datasets
         self.config = config or EngineConfig()
         self._slots = asyncio.Semaphore(self.config.max_concurrent)
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -69,19 +83,40 @@ class Engine:
     async def add_dataset(self, thread: str, name: str, data: bytes) -> DatasetRecord:
         """Ingest a file into the thread (raises DatasetError with a user-ready message)."""
         async with self._lock(thread):
-            record, index = await self.datasets.add(thread, name, data)
+            record, index = await self._datasets.add(thread, name, data)
             try:
-                await self.sessions.mount(thread, record, index)
+                await self._sessions.mount(thread, record, index)
             except SandboxError:
                 log.info("mount_deferred thread=%s: the next question resurrects the sandbox", thread)
             return record
 
     async def forget(self, thread: str) -> None:
+        """Delete the thread's datasets, memory and sandbox."""
         async with self._lock(thread):
-            await self.sessions.forget(thread)
-            await self.store.forget(thread)
+            await self._sessions.forget(thread)
+            await self._store.forget(thread)
 
-    def _lock(self, thread: str) -> asyncio.Lock:
+    async def datasets(self, thread: str) -> list[DatasetRecord]:
+        """The thread's datasets, in upload order."""
+        return await self._store.datasets(thread)
+
+    async def adopt(self, thread: str, source: str) -> int:
+        """Give a thread without data the datasets of `source` (e.g. the channel's latest upload).
+
+        Returns:
+            How many datasets the thread received (0 when it already had some, or `source` has none).
+        """
+        async with self._lock(thread):
+            if await self._store.datasets(thread):
+                return 0
+            records = await self._store.datasets(source)
+            for record in records:
+                await self._datasets.link(thread, record)
+            return len(records)
+
+    def _lock(self, thread: str) -> contextlib.AbstractAsyncContextManager[object]:
+        if not self.config.thread_lock:
+            return contextlib.nullcontext()
         lock = self._locks.get(thread)
         if lock is None:
             lock = asyncio.Lock()
@@ -93,23 +128,23 @@ class Engine:
         async with self._lock(thread), self._slots:
             started = time.monotonic()
             answer = await self._ask(thread, question, on_progress)
-            answer.timings["total_s"] = round(time.monotonic() - started, 3)
+            total_s = round(time.monotonic() - started, 3)
             log.info(
                 "question_done thread=%s status=%s attempts=%d seconds=%.2f",
                 thread,
                 answer.status,
                 len(answer.attempts),
-                answer.timings["total_s"],
+                total_s,
             )
-            return answer
+            return dataclasses.replace(answer, timings={**answer.timings, "total_s": total_s})
 
     async def _ask(self, thread: str, question: str, on_progress: OnProgress | None) -> Answer:
         verdict = screen_question(question)
         if not verdict.allowed:
             return Answer("refused", verdict.reason, question, error=verdict.reason)
-        records = await self.store.datasets(thread)
+        records = await self._store.datasets(thread)
         if not records:
-            return Answer("failed", messages.NO_DATA, question, error=messages.NO_DATA)
+            return Answer("failed", texts.NO_DATA, question, error=texts.NO_DATA)
         usage = Usage()
         try:
             return await self._solve(thread, question, records, usage, on_progress)
@@ -121,9 +156,9 @@ class Engine:
         self, thread: str, question: str, records: list[DatasetRecord], usage: Usage, on_progress: OnProgress | None
     ) -> Answer:
         cfg = self.config
-        _, resurrected = await self.sessions.sandbox(thread, on_progress)
-        turns = await self.store.turns(thread, last=cfg.memory_turns)
-        chat = code_messages(question, records, turns, self.sessions.versions(thread))
+        _, resurrected = await self._sessions.sandbox(thread, on_progress)
+        turns = await self._store.turns(thread, last=cfg.memory_turns)
+        chat = code_messages(question, records, turns, self._sessions.versions(thread))
         attempts: list[Attempt] = []
         policy_strikes = 0
         for number in range(1, cfg.max_attempts + 1):
@@ -133,7 +168,7 @@ class Engine:
                 else Progress("fixing", "Fixing an error…", number, cfg.max_attempts)
             )
             await report(on_progress, step)
-            reply = await self.llm.complete(chat)
+            reply = await self._llm.complete(chat)
             usage.add(reply)
             chat.append({"role": "assistant", "content": reply.text})
             code = extract_code(reply.text)
@@ -158,7 +193,7 @@ class Engine:
                     cfg.max_attempts,
                 ),
             )
-            execution, lost = await self.sessions.run(thread, code, cfg.cell_timeout_s, on_progress)
+            execution, lost = await self._sessions.run(thread, code, cfg.cell_timeout_s, on_progress)
             resurrected = resurrected or lost
             attempts.append(Attempt(number, code, execution))
             if execution.ok:
@@ -183,16 +218,16 @@ class Engine:
         await report(on_progress, Progress("writing_answer", "Writing the answer…"))
         output = _output_text(execution)
         if not output.strip() and not charts:
-            text = messages.EMPTY_OUTPUT
+            text = texts.EMPTY_OUTPUT
         else:
             try:
                 text = await self._write_answer(question, code, execution, output, len(charts), usage)
             except LLMError:
                 text = ""
             if not text:
-                text = messages.ANSWER_FALLBACK.format(output=output[:1500])
-        await self.store.add_cell(thread, code)
-        await self.store.add_turn(thread, Turn(question, text, code, True))
+                text = texts.ANSWER_FALLBACK.format(output=output[:1500])
+        await self._store.add_cell(thread, code)
+        await self._store.add_turn(thread, Turn(question, text, code, True))
         return Answer(
             "answered",
             text,
@@ -210,7 +245,7 @@ class Engine:
     ) -> str:
         """The model's answer from the output; one rewrite when it states numbers the output lacks."""
         chat = answer_messages(question, code, execution, charts)
-        reply = await self.llm.complete(chat)
+        reply = await self._llm.complete(chat)
         usage.add(reply)
         text = _clean_answer(reply.text)
         invented = ungrounded_numbers(text, output, question)
@@ -218,7 +253,7 @@ class Engine:
             return text
         log.info("answer_ungrounded count=%d: asking for a rewrite", len(invented))
         chat += [{"role": "assistant", "content": reply.text}, grounding_message(invented)]
-        reply = await self.llm.complete(chat)
+        reply = await self._llm.complete(chat)
         usage.add(reply)
         rewritten = _clean_answer(reply.text)
         if ungrounded_numbers(rewritten, output, question):
@@ -229,8 +264,8 @@ class Engine:
         self, thread: str, question: str, attempts: list[Attempt], usage: Usage, resurrected: bool
     ) -> Answer:
         last = attempts[-1].error_summary or "unknown error"
-        text = messages.CODE_FAILED.format(attempts=len(attempts), error=last)
-        await self.store.add_turn(thread, Turn(question, f"(failed: {last})", attempts[-1].code, False))
+        text = texts.CODE_FAILED.format(attempts=len(attempts), error=last)
+        await self._store.add_turn(thread, Turn(question, f"(failed: {last})", attempts[-1].code, False))
         return Answer(
             "failed",
             text,
@@ -244,9 +279,8 @@ class Engine:
 
 
 def _refused_code(question: str, attempts: list[Attempt], usage: Usage) -> Answer:
-    what = attempts[-1].refused[0].split(":", 1)[-1].strip() if attempts[-1].refused else "leave the sandbox"
-    what = re.sub(r"\s*\([^()]*\)$", "", what)
-    text = messages.CODE_REFUSED.format(what=what)
+    what = attempts[-1].refused[0].what if attempts[-1].refused else "leave the sandbox"
+    text = texts.CODE_REFUSED.format(what=what)
     return Answer(
         "refused", text, question, code=attempts[-1].code, attempts=tuple(attempts), error=text, usage=_usage(usage)
     )

@@ -6,12 +6,16 @@
     ├── SandboxError
     │   ├── SandboxUnavailable a sandbox cannot be started at all (jail missing, provider refused)
     │   └── SandboxLost        a sandbox that existed is gone (killed, expired, crashed, unknown id)
-    ├── LLMError
-    │   └── LLMUnavailable     the model could not be reached within the retry budget
-    └── Refused                the guard declined a request or code
+    └── LLMError               the model failed in a way that is not the user's fault
+        └── LLMUnavailable     the model could not be reached within the retry budget
+                               (fields: attempts, retry_after, last)
 
 A failing *user cell* is not an exception: it is `Execution.error`, a value, the way e2b's
-code interpreter reports it. Only a sandbox that is gone raises.
+code interpreter reports it. Only a sandbox that is gone raises. A guard refusal is not an exception
+either: it is a verdict (`agent.guard`) and ends as an `Answer` with status "refused".
+
+Each adapter maps its foreign exceptions in one table: `agent.llm.groq_errors` for Groq,
+`agent.sandbox.e2b_mapping` for E2B.
 """
 
 from __future__ import annotations
@@ -46,8 +50,16 @@ class LLMError(DataAgentError):
 
 
 class LLMUnavailable(LLMError):
-    """The model stayed unreachable (rate limits, outages, timeouts) through every retry."""
+    """The model stayed unreachable (rate limits, outages, timeouts) through every retry.
 
+    Attributes:
+        attempts: HTTP attempts made before giving up.
+        retry_after: Seconds the server last asked us to wait, if it said.
+        last: Short loggable reason of the last failure (a status and an error code, never a body).
+    """
 
-class Refused(DataAgentError):
-    """The guard declined the question or the generated code."""
+    def __init__(self, message: str, *, attempts: int, retry_after: float | None = None, last: str = "") -> None:
+        super().__init__(message)
+        self.attempts = attempts
+        self.retry_after = retry_after
+        self.last = last

@@ -18,11 +18,12 @@ import hashlib
 import json
 import zlib
 from dataclasses import asdict, dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import redis.asyncio as aioredis
 
 from agent.errors import DatasetError
+from agent.profile.model import DatasetProfile
 
 MAX_TURNS = 20
 MAX_CELLS = 40
@@ -42,18 +43,26 @@ class JsonRecord:
 
 
 @dataclass(frozen=True)
-class DatasetRecord(JsonRecord):
-    """A dataset as stored for a thread: how to find its bytes and how to load them."""
+class DatasetRecord:
+    """A dataset as stored for a thread: how to find its bytes, how to load them, what they hold."""
 
     name: str  # the file name the user uploaded
     var_name: str  # the DataFrame's name in the sandbox
     blob_sha256: str  # of the normalized CSV stored under blob:{sha}
     file_name: str  # the normalized file's name in the sandbox data dir
     load_code: str  # Python that loads the file into `var_name`
-    profile_text: str
-    profile: dict[str, Any]
+    profile_text: str  # what the model is shown (`agent.profile.profile_text` at ingest)
+    profile: DatasetProfile
     rows: int
-    columns: list[str]
+    columns: tuple[str, ...]
+
+    def to_json(self) -> str:
+        return json.dumps({**asdict(self), "profile": self.profile.to_json(), "columns": list(self.columns)})
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> DatasetRecord:
+        d = json.loads(raw)
+        return cls(**{**d, "profile": DatasetProfile.from_json(d["profile"]), "columns": tuple(d["columns"])})
 
 
 @dataclass(frozen=True)

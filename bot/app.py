@@ -67,7 +67,7 @@ class Bot:
         check_slack_settings(settings)
         namespace = namespace or settings.redis_prefix
         self.settings = settings
-        self.services = build_services(settings, namespace=namespace)
+        self.services = build_services(settings, namespace=namespace, queued=True)
         self.client = AsyncWebClient(
             token=settings.slack_bot_token,
             base_url=settings.slack_api_url,

@@ -9,11 +9,11 @@ import sys
 import uuid
 from pathlib import Path
 
+from agent.answer import Answer
 from agent.errors import DatasetError
 from agent.ingest import ingest
-from agent.profile import profile
+from agent.profile import profile, profile_text
 from agent.progress import Progress
-from agent.types import Answer
 from bot.config import Settings
 from bot.services import build_services
 
@@ -37,7 +37,7 @@ def cmd_profile(settings: Settings, args: argparse.Namespace) -> int:
     except DatasetError as exc:
         print(f"dataagent: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    print(json.dumps(prof.to_json(), indent=2, default=str, ensure_ascii=False) if args.json else prof.to_text())
+    print(json.dumps(prof.to_json(), indent=2, default=str, ensure_ascii=False) if args.json else profile_text(prof))
     return EXIT_OK
 
 

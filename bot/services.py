@@ -51,8 +51,14 @@ class Services:
         await self.redis.aclose()
 
 
-def build_services(settings: Settings, *, namespace: str | None = None) -> Services:
-    """Wire the engine. Raises ConfigError when the LLM key is missing."""
+def build_services(settings: Settings, *, namespace: str | None = None, queued: bool = False) -> Services:
+    """Wire the engine. Raises ConfigError when the LLM key is missing.
+
+    Args:
+        settings: The configuration.
+        namespace: Redis key prefix (default `settings.redis_prefix`).
+        queued: The job queue orders each thread's work, so the engine need not lock threads.
+    """
     if not settings.groq_api_key:
         raise ConfigError("GROQ_API_KEY is not set. Create a key at console.groq.com → API Keys and export it.")
     client = aioredis.from_url(redis_url(settings), socket_timeout=30, socket_connect_timeout=10)
@@ -61,5 +67,7 @@ def build_services(settings: Settings, *, namespace: str | None = None) -> Servi
     sessions = Sessions(store, provider)
     llm = GroqLLM(settings.groq_api_key, settings.llm_model, settings.groq_base_url)
     datasets = Datasets(store, max_bytes=settings.max_file_mb << 20)
-    engine = Engine(store, sessions, llm, datasets, EngineConfig(cell_timeout_s=settings.cell_timeout_s))
+    engine = Engine(
+        store, sessions, llm, datasets, EngineConfig(cell_timeout_s=settings.cell_timeout_s, thread_lock=not queued)
+    )
     return Services(client, store, provider, sessions, llm, engine)

@@ -28,7 +28,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             await ack(text=usage_text())
         elif word == "datasets":
             latest = await deps.state.latest(channel)
-            records = await deps.engine.store.datasets(latest) if latest else []
+            records = await deps.engine.datasets(latest) if latest else []
             await ack(text=datasets_list(records))
         elif word == "forget":
             threads = await deps.state.channel_threads(channel)

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from agent import messages
-from agent.types import Answer
+from agent import texts as engine_texts
+from agent.answer import Answer
 from handlers import texts
 from handlers.blocks import (
     MAX_BLOCKS,
@@ -132,8 +132,8 @@ def failure_message(answer: Answer, *, question_id: str, columns: Sequence[str] 
         if answer.attempts:
             blocks.append(actions(*_buttons(answer, question_id)))
         return preview(headline), blocks
-    if answer.error == messages.NO_DATA:
-        sentence, hint = escape(messages.NO_DATA), texts.NO_DATA_HINT
+    if answer.error == engine_texts.NO_DATA:
+        sentence, hint = escape(engine_texts.NO_DATA), texts.NO_DATA_HINT
     elif answer.attempts:
         count = len(answer.attempts)
         sentence = texts.CODE_FAILED.format(n=count, s="" if count == 1 else "s", error=_last_error(answer))

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from agent.store import DatasetRecord
 from handlers import texts
@@ -46,7 +45,7 @@ class DatasetView:
     ) -> DatasetView:
         """Read kinds and oddities from the record's profile unless given explicitly."""
         columns = columns_with_types if columns_with_types is not None else _profile_columns(record)
-        notes = suspicious if suspicious is not None else _profile_notes(record.profile)
+        notes = suspicious if suspicious is not None else record.profile.suspicious
         return cls(record.name, record.var_name, record.rows, tuple(columns), tuple(notes))
 
 
@@ -67,32 +66,14 @@ def friendly_type(dtype: str) -> str:
 
 
 def _profile_columns(record: DatasetRecord) -> list[tuple[str, str]]:
-    """(column, kind) from the profile JSON, tolerant of its shape; columns without a kind get "" ."""
-    raw = record.profile.get("columns")
-    entries: list[tuple[str, Mapping[str, Any]]] = []
-    if isinstance(raw, list):
-        entries = [(str(e.get("name", e.get("column", ""))), e) for e in raw if isinstance(e, Mapping)]
-    elif isinstance(raw, Mapping):
-        entries = [(str(k), v) for k, v in raw.items() if isinstance(v, Mapping)]
-    if not entries:
-        return [(c, "") for c in record.columns]
+    """(column, kind) from the record's profile; few distinct texts make a category."""
     out = []
-    for name, info in entries:
-        kind = friendly_type(str(next((info[k] for k in ("kind", "type", "dtype") if k in info), "")))
-        counts = [info[k] for k in ("distinct", "nunique", "unique") if isinstance(info.get(k), int)]
-        distinct = counts[0] if counts else None
-        if kind == "text" and distinct is not None and distinct <= MAX_CATEGORY_DISTINCT:
+    for column in record.profile.columns:
+        kind = friendly_type(column.dtype)
+        if kind == "text" and column.distinct <= MAX_CATEGORY_DISTINCT:
             kind = "category"
-        out.append((name, kind))
+        out.append((column.name, kind))
     return out
-
-
-def _profile_notes(profile: Mapping[str, Any]) -> list[str]:
-    for key in ("suspicious", "warnings", "issues"):
-        value = profile.get(key)
-        if isinstance(value, list):
-            return [str(v) for v in value]
-    return []
 
 
 def suggested_questions(view: DatasetView, limit: int = 3) -> list[str]:

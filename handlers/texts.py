@@ -1,6 +1,6 @@
 """Every sentence the Slack layer shows a user, in one place.
 
-The engine's own sentences (failure reasons, refusals) live in `agent/messages.py`; these are the
+The engine's own sentences (failure reasons, refusals) live in `agent/texts.py`; these are the
 Slack-specific ones. Strings are Slack mrkdwn unless their name ends in `_PLAIN` (button labels,
 modal titles, alt text: Slack shows those literally). Placeholders use `str.format` names.
 """

@@ -7,10 +7,10 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from agent.answer import Answer
 from agent.errors import DatasetError
 from agent.jobs import Job
 from agent.progress import Progress
-from agent.types import Answer
 from handlers import texts
 from handlers.deps import Deps
 from handlers.files import DownloadError, SharedFile, download
@@ -65,7 +65,7 @@ class JobHandler:
                 )
         if not added:
             return
-        in_thread = await engine.store.datasets(job.thread)
+        in_thread = await engine.datasets(job.thread)
         text, blocks = profile_card(added, in_thread=in_thread)
         await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=blocks)
         await self.deps.state.set_latest(channel, job.thread)
@@ -101,14 +101,9 @@ class JobHandler:
 
     async def _borrow_channel_data(self, channel: str, thread: str) -> None:
         """A top-level question or /analyze: bring the channel's latest dataset into its thread."""
-        engine = self.deps.engine
-        if await engine.store.datasets(thread):
-            return
         latest = await self.deps.state.latest(channel)
-        if latest is None:
-            return
-        for record in await engine.store.datasets(latest):
-            await engine.datasets.link(thread, record)
+        if latest is not None:
+            await self.deps.engine.adopt(thread, latest)
 
     async def _show(self, answer: Answer, question_id: str, channel: str, thread_ts: str, placeholder: str) -> None:
         text, blocks = result_message(answer, question_id=question_id)

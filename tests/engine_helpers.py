@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -56,6 +57,15 @@ class Model:
         return fenced(self.codes.pop(0))
 
 
+@dataclass(frozen=True)
+class EngineParts:
+    """An engine and the collaborators a test may inspect behind its back."""
+
+    engine: Engine
+    store: Store
+    sessions: Sessions
+
+
 @asynccontextmanager
 async def running_engine(
     redis_url: str,
@@ -65,6 +75,19 @@ async def running_engine(
     provider: LocalSandboxProvider | None = None,
     config: EngineConfig | None = None,
 ) -> AsyncIterator[Engine]:
+    async with running_parts(redis_url, namespace, fake, provider=provider, config=config) as parts:
+        yield parts.engine
+
+
+@asynccontextmanager
+async def running_parts(
+    redis_url: str,
+    namespace: str,
+    fake: FakeGroq,
+    *,
+    provider: LocalSandboxProvider | None = None,
+    config: EngineConfig | None = None,
+) -> AsyncIterator[EngineParts]:
     client = aioredis.from_url(redis_url)
     store = Store(client, namespace=namespace)
     own_provider = provider is None
@@ -75,7 +98,7 @@ async def running_engine(
         store, sessions, llm, Datasets(store, max_bytes=10 << 20), config or EngineConfig(cell_timeout_s=30)
     )
     try:
-        yield engine
+        yield EngineParts(engine, store, sessions)
     finally:
         await sessions.aclose()
         if own_provider:

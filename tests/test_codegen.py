@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.codegen import extract_code, strip_reasoning
+from agent.llm.codegen import extract_code, strip_reasoning
 
 CODE = "import pandas as pd\nprint(df['price'].mean())"
 

@@ -6,10 +6,10 @@ import asyncio
 import os
 import signal
 
+from agent import texts as engine_texts
 from agent.engine import EngineConfig
-from agent.llm import DOWN_MESSAGE
 from agent.sandbox.local import LocalSandboxProvider
-from tests.engine_helpers import SALES_CSV, Model, Recorder, fenced, is_answer_request, running_engine
+from tests.engine_helpers import SALES_CSV, Model, Recorder, fenced, is_answer_request, running_engine, running_parts
 from tests.fakes.groq_server import FakeGroq, rate_limited, server_error
 from tests.sandbox_helpers import PNG_MAGIC
 
@@ -91,11 +91,12 @@ async def test_a_killed_sandbox_is_resurrected_with_derived_variables(
     provider = LocalSandboxProvider()
     progress = Recorder()
     try:
-        async with running_engine(redis_url, namespace, fake_groq, provider=provider) as engine:
+        async with running_parts(redis_url, namespace, fake_groq, provider=provider) as parts:
+            engine = parts.engine
             await engine.add_dataset(THREAD, "sales.csv", SALES_CSV)
             first = await engine.ask(THREAD, "Units by region?")
             assert first.status == "answered"
-            handle = await engine.store.handle(THREAD)
+            handle = await parts.store.handle(THREAD)
             assert handle is not None
             box = await provider.connect(handle.sandbox_id)
             assert box.pid is not None
@@ -147,17 +148,17 @@ async def test_a_persistent_outage_ends_in_a_clear_error(redis_url: str, namespa
         await engine.add_dataset(THREAD, "sales.csv", SALES_CSV)
         answer = await engine.ask(THREAD, "How many rows?")
     assert answer.status == "failed"
-    assert answer.text == DOWN_MESSAGE
+    assert answer.text == engine_texts.LLM_DOWN
 
 
 async def test_abusive_code_is_never_executed(redis_url: str, namespace: str, fake_groq: FakeGroq) -> None:
     evil = "import subprocess\nsubprocess.run(['touch', '/home/user/pwned'])"
     evil_again = "import os\nos.system('touch /home/user/pwned')"
     fake_groq.respond_with(Model([evil, evil_again]))
-    async with running_engine(redis_url, namespace, fake_groq) as engine:
-        await engine.add_dataset(THREAD, "sales.csv", SALES_CSV)
-        answer = await engine.ask(THREAD, "Summarise the data")
-        check, _ = await engine.sessions.run(THREAD, "import os\nprint(os.path.exists('/home/user/pwned'))", 30)
+    async with running_parts(redis_url, namespace, fake_groq) as parts:
+        await parts.engine.add_dataset(THREAD, "sales.csv", SALES_CSV)
+        answer = await parts.engine.ask(THREAD, "Summarise the data")
+        check, _ = await parts.sessions.run(THREAD, "import os\nprint(os.path.exists('/home/user/pwned'))", 30)
     assert answer.status == "refused"
     assert all(a.execution is None for a in answer.attempts)
     assert check.stdout.strip() == "False"

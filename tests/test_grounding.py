@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.grounding import ungrounded_numbers
+from agent.llm.grounding import ungrounded_numbers
 
 OUTPUT = "region\nSouth    390.00\nNorth    320.50\nshare of South: 0.3623\ntotal 1234567.0\nrows 2024-01-05\n"
 

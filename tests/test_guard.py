@@ -7,11 +7,15 @@ import re
 
 import pytest
 
-from agent import messages
-from agent.guard import CodeVerdict, Verdict, check_code, screen_question
+from agent import texts as engine_texts
+from agent.guard import CodeVerdict, QuestionVerdict, check_code, screen_question
 from tests.guard_corpus import ABUSIVE_CODE, ABUSIVE_QUESTIONS, ORDINARY_CODE, ORDINARY_QUESTIONS
 
 CATEGORIES = {"network", "host", "secrets", "privacy", "injection", "install", "abuse"}
+
+
+def violations(code: str) -> tuple[str, ...]:
+    return tuple(map(str, check_code(code).violations))
 
 
 def _qid(text: str) -> str:
@@ -28,7 +32,7 @@ def test_abusive_question_is_refused_under_its_category(question: str, category:
 
 @pytest.mark.parametrize("question", ORDINARY_QUESTIONS, ids=[_qid(q) for q in ORDINARY_QUESTIONS])
 def test_ordinary_question_is_allowed(question: str) -> None:
-    assert screen_question(question) == Verdict(True, "", "ok")
+    assert screen_question(question) == QuestionVerdict(True, "", "ok")
 
 
 @pytest.mark.parametrize("code", [c for _, c in ABUSIVE_CODE], ids=[n for n, _ in ABUSIVE_CODE])
@@ -111,7 +115,7 @@ def test_verdicts_are_frozen() -> None:
 
 def test_violation_names_the_line_and_the_rule() -> None:
     code = "import pandas as pd\nx = 1\nimport subprocess\n"
-    assert check_code(code).violations == ("line 3: import subprocess (spawning processes is not allowed)",)
+    assert violations(code) == ("line 3: import subprocess (spawning processes is not allowed)",)
 
 
 def test_violations_read_as_what_the_code_would_do() -> None:
@@ -119,15 +123,15 @@ def test_violations_read_as_what_the_code_would_do() -> None:
     shape = re.compile(r"^line \d+: (?P<what>[a-z].*) \((?P<why>[^()]+)\)$")
     for name, code in ABUSIVE_CODE:
         for violation in check_code(code).violations:
-            match = shape.match(violation)
+            match = shape.match(str(violation))
             assert match, (name, violation)
             assert match["why"].endswith(("is not allowed", "may be used")), (name, violation)
-            assert messages.CODE_REFUSED.format(what=match["what"]).count("would ") == 1
+            assert engine_texts.CODE_REFUSED.format(what=match["what"]).count("would ") == 1
 
 
 def test_violations_come_in_line_order_without_duplicates() -> None:
     code = "import os\nprint(1)\nos.system('a')\nos.system('b')\nimport socket\nos.system('c')"
-    lines = [int(v.split(":")[0].split()[1]) for v in check_code(code).violations]
+    lines = [v.line for v in check_code(code).violations]
     assert lines == [3, 4, 5, 6]
 
 
@@ -137,14 +141,14 @@ def test_code_that_does_not_parse_is_left_to_the_sandbox() -> None:
 
 def test_shell_escape_is_refused_even_when_the_rest_does_not_parse() -> None:
     verdict = check_code("!rm -rf /home/user/data\nprint(df.shape")
-    assert verdict.violations == (
+    assert tuple(map(str, verdict.violations)) == (
         "line 1: run the shell command `!rm -rf /home/user/data` (running shell commands is not allowed)",
     )
 
 
 def test_python_after_a_safe_magic_is_still_checked() -> None:
     verdict = check_code("%matplotlib inline\nimport requests\n")
-    assert verdict.violations == ("line 2: import requests (network access is not allowed)",)
+    assert tuple(map(str, verdict.violations)) == ("line 2: import requests (network access is not allowed)",)
 
 
 def test_single_line_automagic_is_a_shell_command() -> None:
@@ -154,7 +158,7 @@ def test_single_line_automagic_is_a_shell_command() -> None:
 
 def test_url_handed_to_a_reader_is_a_network_violation() -> None:
     verdict = check_code("import pandas as pd\nother = pd.read_csv('https://example.com/a.csv')")
-    assert verdict.violations == (
+    assert tuple(map(str, verdict.violations)) == (
         "line 2: read from the URL 'https://example.com/a.csv' (network access is not allowed)",
     )
 
@@ -163,7 +167,7 @@ def test_paths_are_judged_against_the_given_data_dir() -> None:
     code = "import pandas as pd\nraw = pd.read_csv('/srv/data/sales.csv')"
     assert check_code(code, data_dir="/srv/data").allowed
     refused = check_code(code)
-    assert refused.violations == (
+    assert tuple(map(str, refused.violations)) == (
         "line 2: use the path '/srv/data/sales.csv' (only files under /home/user/data, the working directory "
         "and /tmp may be used)",
     )
@@ -181,12 +185,14 @@ def test_ordinary_names_that_shadow_builtins_are_not_builtins() -> None:
 
 def test_code_too_deep_to_check_is_refused_rather_than_crashing() -> None:
     verdict = check_code("total = " + " + ".join(["1"] * 20_000))
-    assert verdict.violations == ("line 1: nest code too deeply to check (code nested this deeply is not allowed)",)
+    assert tuple(map(str, verdict.violations)) == (
+        "line 1: nest code too deeply to check (code nested this deeply is not allowed)",
+    )
 
 
 def test_shell_escape_inside_a_loop_is_found_and_the_loop_still_checked() -> None:
     code = "for name in ['a', 'b']:\n    !echo $name\n    os.system(name)\n"
-    assert check_code(code).violations == (
+    assert violations(code) == (
         "line 2: run the shell command `!echo $name` (running shell commands is not allowed)",
         "line 3: use os.system (running shell commands is not allowed)",
     )

@@ -220,7 +220,7 @@ async def test_api_key_never_reaches_the_logs(
     with pytest.raises(ConfigError):
         await groq_llm.complete(QUESTION)
 
-    assert any(r.name == "agent.llm" for r in caplog.records)  # the retry was logged
+    assert any(r.name.startswith("agent.llm") for r in caplog.records)  # the retry was logged
     assert caplog.records
     assert all(FAKE_GROQ_KEY not in record.getMessage() for record in caplog.records)
     assert FAKE_GROQ_KEY not in caplog.text

@@ -9,11 +9,12 @@ import pytest
 from slack_sdk.models.blocks import Block as SdkBlock
 from slack_sdk.models.views import View
 
-from agent import messages
+from agent import texts as engine_texts
+from agent.answer import Answer, Attempt
+from agent.profile import ColumnProfile, DatasetProfile
 from agent.progress import Progress
 from agent.sandbox.base import Execution, ExecutionError
 from agent.store import DatasetRecord
-from agent.types import Answer, Attempt
 from handlers.render import (
     DatasetView,
     answer_attachment,
@@ -306,7 +307,7 @@ def test_model_trouble_is_explained_with_a_retry_button() -> None:
 
 
 def test_no_dataset_says_to_upload_one() -> None:
-    answer = Answer("failed", messages.NO_DATA, "q", error=messages.NO_DATA)
+    answer = Answer("failed", engine_texts.NO_DATA, "q", error=engine_texts.NO_DATA)
     _, blocks = failure_message(answer, question_id=QID)
     assert "Upload a CSV" in sections(valid(blocks))[0]
     assert buttons(blocks) == {"retry_question": QID}
@@ -368,10 +369,10 @@ def test_a_second_file_lists_every_dataset_of_the_thread() -> None:
 
 
 def test_profile_card_from_a_stored_record_and_hostile_column_names() -> None:
-    columns = [{"name": PING, "dtype": "object", "distinct": 3}, {"name": "amount", "dtype": "int64"}]
-    profile: dict[str, Any] = {"columns": columns}
+    columns = (ColumnProfile(PING, "text", 0, 3), ColumnProfile("amount", "integer", 0, 9))
+    profile = DatasetProfile("a&b.csv", "a_b", 9, columns, (), (), (), (), "utf-8", ",", ".", 0)
     record = DatasetRecord(
-        "a&b.csv", "a_b", "0" * 64, "a_b.csv", "a_b = pd.read_csv(...)", "", profile, 9, [PING, "amount"]
+        "a&b.csv", "a_b", "0" * 64, "a_b.csv", "a_b = pd.read_csv(...)", "", profile, 9, (PING, "amount")
     )
     text, blocks = profile_card([record])
     valid(blocks)

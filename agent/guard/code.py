@@ -13,11 +13,10 @@ Each violation reads "line N: <what the code would do> (<why not>)", so a caller
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 
-from agent.guard_escapes import SAFE_MAGICS, neutralize_escapes
-from agent.guard_paths import Literal, PathPolicy, climbs_up, literal_of
-from agent.guard_policy import (
+from agent.guard.escapes import SAFE_MAGICS, neutralize_escapes
+from agent.guard.paths import PathLiteral, PathPolicy, climbs_up, literal_of
+from agent.guard.policy import (
     ALLOWED_SUBMODULES,
     ATTR_PATH_ARGS,
     BUILTINS,
@@ -34,21 +33,8 @@ from agent.guard_policy import (
     SENSITIVE_TARGETS,
     WHY,
 )
+from agent.guard.verdicts import CodeVerdict, Violation
 from agent.sandbox.base import DATA_DIR
-
-
-@dataclass(frozen=True)
-class CodeVerdict:
-    """Whether generated code may run.
-
-    Attributes:
-        allowed: True when no rule was broken.
-        violations: One line per broken rule, e.g. "line 3: import subprocess (spawning processes
-            is not allowed)", in line order.
-    """
-
-    allowed: bool
-    violations: tuple[str, ...] = ()
 
 
 def check_code(code: str, *, data_dir: str = DATA_DIR) -> CodeVerdict:
@@ -71,8 +57,7 @@ def check_code(code: str, *, data_dir: str = DATA_DIR) -> CodeVerdict:
         found.append((1, "nest code too deeply to check", "nesting"))
     if tree is not None:
         found += _Checker(PathPolicy(data_dir)).check(tree)
-    unique = sorted(set(found))
-    violations = tuple(f"line {line}: {what} ({WHY.get(why, why)})" for line, what, why in unique)
+    violations = tuple(Violation(line, what, WHY.get(why, why)) for line, what, why in sorted(set(found)))
     return CodeVerdict(not violations, violations)
 
 
@@ -94,7 +79,7 @@ class _Checker:
     def __init__(self, paths: PathPolicy) -> None:
         self.paths = paths
         self.aliases: dict[str, str] = dict(CONVENTIONAL)
-        self.consts: dict[str, Literal] = {}
+        self.consts: dict[str, PathLiteral] = {}
         self.bound: set[str] = set()
         self.ipython: set[str] = set()
         self.quals: dict[int, str] = {}

@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from agent.dates import looks_like_date
-from agent.numbers import NULL_TOKENS, parse_numbers
-
-if TYPE_CHECKING:
-    from agent.profile import ColumnProfile
+from agent.ingest.dates import looks_like_date
+from agent.ingest.numbers import NULL_TOKENS, parse_numbers
+from agent.profile.model import ColumnProfile
 
 _SAMPLE_ROWS = 100_000
 _SAMPLE_VALUES = 2000

@@ -1,6 +1,6 @@
 """The patterns behind the question screen, as (category, compiled regex) in priority order.
 
-They run on text already normalised by `agent.guard_question.normalize` (lower case, Slack markup
+They run on text already normalised by `agent.guard.question.normalize` (lower case, Slack markup
 stripped, quoted data values replaced). Most need the start of an instruction (`_LEAD`) or a possessive
 ("your API key") so that the same words inside an ordinary data question do not match.
 """

@@ -10,7 +10,8 @@ import difflib
 import re
 from collections.abc import Sequence
 
-from agent.llm import ChatMessage
+from agent.guard.verdicts import Violation
+from agent.llm.base import ChatMessage
 from agent.sandbox.base import DATA_DIR, Execution
 from agent.store import DatasetRecord, Turn
 
@@ -125,7 +126,7 @@ def repair_message(code: str, execution: Execution, datasets: Sequence[DatasetRe
     return {"role": "user", "content": "\n\n".join(parts)}
 
 
-def policy_message(violations: Sequence[str]) -> ChatMessage:
+def policy_message(violations: Sequence[Violation]) -> ChatMessage:
     """Feedback when generated code broke the sandbox policy."""
     listed = "\n".join(f"- {v}" for v in violations)
     return {

@@ -11,15 +11,12 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from agent.csvread import describe_delimiter
-
-if TYPE_CHECKING:
-    from agent.profile import ColumnProfile, DatasetProfile
+from agent.ingest.csvread import describe_delimiter
+from agent.profile.model import ColumnProfile, DatasetProfile
 
 SAMPLE_CELL_CHARS = 40
 TEXT_BUDGET = 3000
@@ -76,8 +73,8 @@ def number(value: float | int | str | bool | None) -> str:
     return f"{value:.6g}"
 
 
-def render(p: DatasetProfile) -> str:
-    """The text form of a profile (see `DatasetProfile.to_text`): fewer column details if it runs long."""
+def profile_text(p: DatasetProfile) -> str:
+    """A compact description (about 3 KB at most) for a prompt or a terminal: fewer column details if it runs long."""
     text = ""
     for shown in _COLUMN_STEPS:
         text = _render(p, shown)

@@ -13,29 +13,12 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from dataclasses import dataclass
 
-from agent.guard_patterns import RULES
+from agent.guard.patterns import RULES
+from agent.guard.verdicts import QuestionVerdict
 
 # Questions longer than this are screened on their head only; the patterns are all local.
 MAX_SCREENED_CHARS = 8_000
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """Whether a question may go on to the model.
-
-    Attributes:
-        allowed: True when the question looks like an ordinary data question.
-        reason: For a refusal, one user-facing sentence saying why and what the bot can do instead;
-            empty when allowed.
-        category: "ok", or the kind of request declined: "network", "host", "secrets", "privacy",
-            "injection", "install" or "abuse".
-    """
-
-    allowed: bool
-    reason: str = ""
-    category: str = "ok"
 
 
 REASONS: dict[str, str] = {
@@ -54,7 +37,7 @@ REASONS: dict[str, str] = {
     "abuse": "That isn't a data analysis request, so I won't run it. Ask me something about the uploaded data instead.",
 }
 
-_ALLOWED = Verdict(True)
+_ALLOWED = QuestionVerdict(True)
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "＂": '"', "´": "'"})
 _INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060\ufeff]")
 _LEADING_MENTIONS = re.compile(r"^\s*(?:<@[\w|.-]+>[\s,:]*)+")
@@ -100,21 +83,21 @@ def normalize(question: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def screen_question(question: str) -> Verdict:
+def screen_question(question: str) -> QuestionVerdict:
     """Decide whether a user's question may be answered.
 
     Args:
         question: The message as Slack delivered it.
 
     Returns:
-        An allowing `Verdict`, or a refusing one whose `reason` can be shown to the user as is.
+        An allowing `QuestionVerdict`, or a refusing one whose `reason` can be shown to the user as is.
     """
     text = normalize(question)
     if not text:
         return _ALLOWED
     for category, pattern in RULES:
         if pattern.search(text):
-            return Verdict(False, REASONS[category], category)
+            return QuestionVerdict(False, REASONS[category], category)
     return _ALLOWED
 
 

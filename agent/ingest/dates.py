@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from agent.numbers import NULL_TOKENS
+from agent.ingest.numbers import NULL_TOKENS
 
 _TIME = r"(?:[ T](?P<time>\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?))?"
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?)?(?P<tz>Z|[+-]\d{2}(?::?\d{2})?)?")

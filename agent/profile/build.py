@@ -1,91 +1,22 @@
-"""What a dataset looks like, for the model's prompt, the Slack card and `dataagent profile`.
+"""Build a dataset's profile from its loaded frame.
 
 Every statistic is a vectorised pandas call per column (no per-row Python), so a million rows
-profile in seconds. Cell values and column names are untrusted: `to_text` and `to_json` show them
-cut short and stripped of control characters (see `agent.profile_text`).
+profile in seconds. Cell values and column names are untrusted: they are stored cut short and
+stripped of control characters (see `agent.profile.text.clean`).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from agent.ingest import LoadedDataset
-from agent.profile_text import SAMPLE_CELL_CHARS, clean, render, scalar
-from agent.suspicious import find_suspicious
+from agent.profile.model import ColumnProfile, DatasetProfile
+from agent.profile.suspicious import find_suspicious
+from agent.profile.text import SAMPLE_CELL_CHARS, clean, scalar
 
 TOP_VALUES = 5
 SAMPLE_ROWS = 3
-
-
-@dataclass(frozen=True)
-class ColumnProfile:
-    """One column: friendly type (number/integer/text/date/bool), gaps, spread and common values."""
-
-    name: str
-    dtype: str
-    nulls: int
-    distinct: int
-    min: float | int | str | None = None
-    max: float | int | str | None = None
-    mean: float | None = None
-    top: tuple[tuple[str, int], ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "dtype": self.dtype,
-            "nulls": self.nulls,
-            "distinct": self.distinct,
-            "min": self.min,
-            "max": self.max,
-            "mean": self.mean,
-            "top": [{"value": v, "count": c} for v, c in self.top],
-        }
-
-
-@dataclass(frozen=True)
-class DatasetProfile:
-    """A dataset's shape, columns, sample rows and the oddities worth a user's attention."""
-
-    name: str
-    var_name: str
-    rows: int
-    columns: tuple[ColumnProfile, ...]
-    date_columns: tuple[str, ...]
-    sample_rows: tuple[tuple[str | None, ...], ...]
-    suspicious: tuple[str, ...]
-    warnings: tuple[str, ...]
-    encoding: str
-    delimiter: str
-    decimal: str
-    skipped_lines: int
-
-    def to_json(self) -> dict[str, Any]:
-        """Plain JSON types only (it is stored in Redis and printed by `dataagent profile --json`)."""
-        names = [c.name for c in self.columns]
-        return {
-            "name": self.name,
-            "var_name": self.var_name,
-            "rows": self.rows,
-            "column_count": len(self.columns),
-            "columns": [c.to_json() for c in self.columns],
-            "date_columns": list(self.date_columns),
-            "sample_rows": [dict(zip(names, row, strict=True)) for row in self.sample_rows],
-            "suspicious": list(self.suspicious),
-            "warnings": list(self.warnings),
-            "encoding": self.encoding,
-            "delimiter": self.delimiter,
-            "decimal": self.decimal,
-            "skipped_lines": self.skipped_lines,
-        }
-
-    def to_text(self) -> str:
-        """A compact description (about 3 KB at most) for a prompt or a terminal."""
-        return render(self)
 
 
 def profile(ds: LoadedDataset) -> DatasetProfile:

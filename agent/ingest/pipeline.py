@@ -3,52 +3,32 @@
     bytes ─ sniff (size, compression, binary/HTML, encoding) ─ csvread (delimiter, title lines,
     header, ragged rows) ─ coltypes (numbers, dates, yes/no) ─ normalized CSV ─ loader ─ frame
 
-The frame is produced by the very loader `LoadedDataset.load_code` ships to the sandbox, run on
-the normalized CSV, so what the profile describes is what the model's code will see.
+The frame is produced by the very loader (`agent.ingest.loader`) that `LoadedDataset.load_code` ships to
+the sandbox, run on the normalized CSV, so what the profile describes is what the model's code will see.
 """
 
 from __future__ import annotations
 
 import hashlib
+import inspect
 import io
 import json
 import keyword
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Any, cast
 
 import pandas as pd
 
-from agent.coltypes import type_columns
-from agent.csvread import read_table
 from agent.errors import DatasetError
-from agent.sniff import read_text
+from agent.ingest import loader
+from agent.ingest.coltypes import type_columns
+from agent.ingest.csvread import read_table
+from agent.ingest.sniff import read_text
 
-# The loader runs here and in the sandbox (pandas 2.2 on E2B, 3.x locally): text is read as `str`
-# so "01234" keeps its zero, only empty fields are missing, floats read back bit-exact.
-LOADER_SOURCE = """\
-def _dataagent_load(path, spec):
-    import json
-    import pandas as pd
-    columns = json.loads(spec)
-    as_text = ("str", "date", "date_utc")
-    dtype = {name: (str if kind in as_text else kind) for name, kind in columns}
-    # pandas 3 reads floats exactly by default and deprecates the option pandas 2 needs for it.
-    exact = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
-    # A blank line is a row whose only cell is missing, not a line to skip.
-    frame = pd.read_csv(path, dtype=dtype, keep_default_na=False, na_values=[""], encoding="utf-8",
-                        index_col=False, skip_blank_lines=False, **exact)
-    for name, kind in columns:
-        if kind in ("date", "date_utc"):
-            frame[name] = pd.to_datetime(frame[name], format="ISO8601", utc=kind == "date_utc")
-    return frame
-"""
-_namespace: dict[str, Any] = {}
-exec(LOADER_SOURCE, _namespace)  # one source of truth for here and the sandbox
-_load = cast(Callable[[Any, str], pd.DataFrame], _namespace["_dataagent_load"])
+# The loader's own source is what the sandbox runs, so host and sandbox read a dataset identically.
+LOADER_SOURCE = inspect.getsource(loader.dataagent_load)
 
 _COMPRESSED = (".gz", ".gzip", ".zip", ".bz2", ".xz")
 _TABULAR = (".csv", ".tsv", ".tab", ".txt", ".dat", ".psv")
@@ -125,7 +105,7 @@ class LoadedDataset:
         if not var.isidentifier() or keyword.iskeyword(var):
             raise ValueError(f"not a usable variable name: {var!r}")
         spec = json.dumps([list(k) for k in self.kinds], ensure_ascii=True)
-        return f"{LOADER_SOURCE}\n{var} = _dataagent_load({str(path)!r}, {spec!r})\ndel _dataagent_load\n"
+        return f"{LOADER_SOURCE}\n{var} = dataagent_load({str(path)!r}, {spec!r})\ndel dataagent_load\n"
 
 
 def ingest(name: str, data: bytes, *, max_bytes: int) -> LoadedDataset:
@@ -151,7 +131,7 @@ def ingest(name: str, data: bytes, *, max_bytes: int) -> LoadedDataset:
         warnings.append(f"dropped {dropped} empty row{'' if dropped == 1 else 's'}")
     normalized = frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
     spec = json.dumps([list(k) for k in typed.kinds], ensure_ascii=True)
-    loaded = _load(io.BytesIO(normalized), spec)
+    loaded = loader.dataagent_load(io.BytesIO(normalized), spec)
     return LoadedDataset(
         name=name,
         var_name=var_name_for(name),

@@ -33,7 +33,7 @@ _MAX_DEPTH = 40  # a path spelled in more pieces than this is not worth reading
 
 
 @dataclass(frozen=True)
-class Literal:
+class PathLiteral:
     """A string the code spells out: `complete` is False when only its beginning is known."""
 
     text: str
@@ -41,8 +41,8 @@ class Literal:
 
 
 def literal_of(
-    node: ast.expr, consts: dict[str, Literal], qual_of_call: dict[int, str], depth: int = 0
-) -> Literal | None:
+    node: ast.expr, consts: dict[str, PathLiteral], qual_of_call: dict[int, str], depth: int = 0
+) -> PathLiteral | None:
     """The literal a path expression spells, as far as it can be read without running anything.
 
     Args:
@@ -58,9 +58,9 @@ def literal_of(
         return None
     if isinstance(node, ast.Constant):
         if isinstance(node.value, str):
-            return Literal(node.value)
+            return PathLiteral(node.value)
         if isinstance(node.value, bytes):
-            return Literal(node.value.decode("latin-1"))
+            return PathLiteral(node.value.decode("latin-1"))
         return None
     if isinstance(node, ast.Name):
         return consts.get(node.id)
@@ -71,9 +71,9 @@ def literal_of(
             piece = literal_of(inner, consts, qual_of_call, depth + 1)
             if piece is None or not piece.complete:
                 text += piece.text if piece else ""
-                return Literal(text, False) if text else None
+                return PathLiteral(text, False) if text else None
             text += piece.text
-        return Literal(text)
+        return PathLiteral(text)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Div):
         left = literal_of(node.left, consts, qual_of_call, depth + 1)
         if left is None or not left.complete:
@@ -81,26 +81,26 @@ def literal_of(
         glue = "/" if isinstance(node.op, ast.Div) else ""
         right = literal_of(node.right, consts, qual_of_call, depth + 1)
         if right is None:
-            return Literal(left.text + glue, False)
+            return PathLiteral(left.text + glue, False)
         joined = posixpath.join(left.text, right.text) if glue else left.text + right.text
-        return Literal(joined, right.complete)
+        return PathLiteral(joined, right.complete)
     if isinstance(node, ast.Call) and qual_of_call.get(id(node)) in _JOINERS and node.args:
         return _joined(node.args, consts, qual_of_call, depth + 1)
     return None
 
 
 def _joined(
-    args: list[ast.expr], consts: dict[str, Literal], qual_of_call: dict[int, str], depth: int
-) -> Literal | None:
+    args: list[ast.expr], consts: dict[str, PathLiteral], qual_of_call: dict[int, str], depth: int
+) -> PathLiteral | None:
     text: str | None = None
     for arg in args:
         piece = literal_of(arg, consts, qual_of_call, depth)
         if piece is None:
-            return Literal(text + "/", False) if text is not None else None
+            return PathLiteral(text + "/", False) if text is not None else None
         text = piece.text if text is None else posixpath.join(text, piece.text)
         if not piece.complete:
-            return Literal(text, False)
-    return Literal(text) if text is not None else None
+            return PathLiteral(text, False)
+    return PathLiteral(text) if text is not None else None
 
 
 def climbs_up(node: ast.expr) -> bool:
@@ -119,7 +119,7 @@ class PathPolicy:
         self.workdir = posixpath.dirname(self.data_dir) or "/"
         self.why_files = f"only files under {self.data_dir}, the working directory and /tmp may be used"
 
-    def judge(self, literal: Literal) -> tuple[str, str] | None:
+    def judge(self, literal: PathLiteral) -> tuple[str, str] | None:
         """Return (what the code would do, why not) for a forbidden path or URL, else None."""
         text = literal.text.strip()
         shown = repr((text if len(text) <= 60 else text[:57] + "...") + ("" if literal.complete else "…"))

@@ -2,7 +2,7 @@
 
 The delimiter is chosen by parsing a sample with each candidate and keeping the one that splits
 the most rows into the same number of fields. Lines above the header (report titles, blank lines)
-are skipped. Every cell stays a string here; `agent.coltypes` decides what the columns hold.
+are skipped. Every cell stays a string here; `agent.ingest.coltypes` decides what the columns hold.
 """
 
 from __future__ import annotations

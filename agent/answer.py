@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from agent.guard.verdicts import Violation
 from agent.sandbox.base import Execution
 
 Status = Literal["answered", "failed", "refused"]
@@ -17,12 +19,12 @@ class Attempt:
     number: int
     code: str | None
     execution: Execution | None = None
-    refused: tuple[str, ...] = ()
+    refused: tuple[Violation, ...] = ()
 
     @property
     def error_summary(self) -> str | None:
         if self.refused:
-            return "; ".join(self.refused)
+            return "; ".join(map(str, self.refused))
         if self.execution is not None and self.execution.error is not None:
             return f"{self.execution.error.name}: {self.execution.error.value}"[:500]
         if self.code is None:
@@ -48,15 +50,15 @@ class Answer:
     attempts: tuple[Attempt, ...] = ()
     error: str | None = None
     resurrected: bool = False
-    timings: dict[str, float] = field(default_factory=dict)
-    usage: dict[str, int] = field(default_factory=dict)
+    timings: Mapping[str, float] = field(default_factory=dict)
+    usage: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return self.status == "answered"
 
     def to_json(self, chart_paths: list[str] | None = None) -> dict[str, Any]:
-        """The `dataagent ask --json` shape (ARCHITECTURE §3), plus status and attempts detail."""
+        """The `dataagent ask --json` shape the README documents, plus status and attempts detail."""
         return {
             "answer": self.text,
             "code": self.code,
@@ -66,7 +68,7 @@ class Answer:
             "error": self.error,
             "status": self.status,
             "resurrected": self.resurrected,
-            "timings": self.timings,
-            "usage": self.usage,
+            "timings": dict(self.timings),
+            "usage": dict(self.usage),
             "attempt_errors": [a.error_summary for a in self.attempts],
         }

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from agent.dates import Dates, Undecided, parse_dates
-from agent.numbers import NULL_TOKENS, decimal_evidence, parse_numbers
+from agent.ingest.dates import Dates, Undecided, parse_dates
+from agent.ingest.numbers import NULL_TOKENS, decimal_evidence, parse_numbers
 
 # How each kind is stored in the normalized CSV and read back (see agent.ingest's loader).
 TEXT, INTEGER, NULLABLE_INTEGER, FLOAT = "str", "int64", "Int64", "float64"

@@ -1,4 +1,4 @@
-"""What the code policy refuses, and why: the tables `agent.guard_code` walks the AST with.
+"""What the code policy refuses, and why: the tables `agent.guard.code` walks the AST with.
 
 Each refused thing maps to a key of `WHY`, whose text ends every violation ("… (network access is
 not allowed)").
@@ -6,7 +6,7 @@ not allowed)").
 
 from __future__ import annotations
 
-from agent.guard_paths import WHY_NETWORK
+from agent.guard.paths import WHY_NETWORK
 
 WHY = {
     "proc": "spawning processes is not allowed",

@@ -1,0 +1,118 @@
+"""Every Groq SDK failure mapped, in one table, to what the retry loop does with it.
+
+timeout, connection error, malformed reply, 5xx, 408/409/498  → retry as "down"
+429                                                         → retry as "rate_limited" (honours retry-after)
+401, 403, unknown/decommissioned model, 404                 → ConfigError at once
+413, any other 4xx                                          → LLMError at once
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+import groq
+
+from agent import texts
+from agent.errors import ConfigError, DataAgentError, LLMError
+
+SUGGESTED_MODEL = "openai/gpt-oss-120b"
+
+
+@dataclass(frozen=True)
+class Failure:
+    """What one failed attempt means for the retry loop."""
+
+    kind: Literal["rate_limited", "down", "fatal"]
+    reason: str  # short, loggable: a status and Groq's error code, never a body
+    retry_after: float | None = None
+    error: DataAgentError | None = None
+
+
+# (status, error code) → the final error; `None` as code matches any code of that status.
+_Fatal = Callable[[str, str], DataAgentError]
+_FATAL_BY_CODE: dict[str, _Fatal] = {
+    "model_decommissioned": lambda model, _msg: ConfigError(texts.MODEL_DECOMMISSIONED.format(model=model)),
+    "model_not_found": lambda model, _msg: ConfigError(texts.MODEL_NOT_FOUND.format(model=model)),
+}
+_FATAL_BY_STATUS: dict[int, _Fatal] = {
+    401: lambda _model, _msg: ConfigError(texts.GROQ_BAD_KEY),
+    413: lambda _model, _msg: LLMError(texts.LLM_TOO_LARGE),
+}
+# 498 is Groq's "flex tier capacity exceeded"; 408/409 are the usual transient ones.
+_TRANSIENT_STATUS = frozenset({408, 409, 498})
+
+
+def classify(exc: BaseException, model: str) -> Failure:
+    """Map any provider failure to retry-as-rate-limited, retry-as-down, or a final error."""
+    if isinstance(exc, TimeoutError | groq.APITimeoutError):
+        return Failure("down", "timeout")
+    if isinstance(exc, groq.APIConnectionError):
+        return Failure("down", "connection error")
+    if isinstance(exc, groq.APIResponseValidationError):
+        return Failure("down", f"malformed response status={exc.status_code}")
+    if not isinstance(exc, groq.APIStatusError):
+        return Failure("down", type(exc).__name__)
+    status, code = exc.status_code, _error_code(exc.body)
+    reason = f"status={status} code={code or '-'}"
+    retry_after = _retry_after(exc.response.headers)
+    if status == 429:
+        return Failure("rate_limited", reason, retry_after)
+    if status >= 500 or status in _TRANSIENT_STATUS:
+        return Failure("down", reason, retry_after)
+    return Failure("fatal", reason, error=_fatal(status, code, _error_message(exc.body), model))
+
+
+def _fatal(status: int, code: str | None, message: str, model: str) -> DataAgentError:
+    if code in _FATAL_BY_CODE:
+        return _FATAL_BY_CODE[code](model, message)
+    if status == 404 and "model" in message.lower():
+        return _FATAL_BY_CODE["model_not_found"](model, message)
+    if status in _FATAL_BY_STATUS:
+        return _FATAL_BY_STATUS[status](model, message)
+    if status == 403:
+        return ConfigError(texts.GROQ_FORBIDDEN.format(code=code or "forbidden"))
+    if status == 404:
+        return ConfigError(texts.GROQ_NOT_FOUND)
+    return LLMError(texts.LLM_REJECTED.format(detail=message[:200] or f"status {status}"))
+
+
+def _error_fields(body: object) -> Mapping[str, object]:
+    if isinstance(body, Mapping):
+        inner = body.get("error")
+        return inner if isinstance(inner, Mapping) else body
+    return {}
+
+
+def _error_code(body: object) -> str | None:
+    code = _error_fields(body).get("code")
+    return code if isinstance(code, str) else None
+
+
+def _error_message(body: object) -> str:
+    message = _error_fields(body).get("message")
+    return message if isinstance(message, str) else ""
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds the server asked us to wait: `retry-after-ms`, else `retry-after` (seconds or a date)."""
+    if (ms := headers.get("retry-after-ms")) is not None:
+        try:
+            return float(ms) / 1000.0
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(when.timestamp() - time.time(), 0.0)

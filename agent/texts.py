@@ -1,0 +1,37 @@
+"""User-facing sentences the engine produces (the Slack layer has its own for Slack things)."""
+
+from __future__ import annotations
+
+NO_DATA = "There is no dataset in this conversation yet. Upload a CSV file here first, then ask me about it."
+CODE_FAILED = (
+    "I couldn't get the analysis to run after {attempts} attempts. The last error was: {error}. "
+    "Try rephrasing the question, or name the columns you mean."
+)
+CODE_REFUSED = (
+    "I can't run that: the code it needed would {what}, which isn't allowed here. I can only analyse the uploaded data."
+)
+NO_CODE = "the model did not write any code"
+ANSWER_FALLBACK = "The analysis ran, but I couldn't write a summary just now. Here is what it printed:\n{output}"
+EMPTY_OUTPUT = "The analysis ran but printed nothing. Try asking for a specific number or table."
+
+# The model provider (shown in Slack as they are, or printed by `dataagent doctor`).
+LLM_RATE_LIMITED = "The AI model is rate-limited right now (too many requests), please try again in a minute."
+LLM_DOWN = "The AI model is not responding right now, please try again in a minute."
+LLM_EMPTY_REPLY = "The AI model sent back an empty reply, please ask again."
+LLM_TOO_LARGE = "The request was too large for the AI model; try a shorter question or a smaller file."
+LLM_REJECTED = "The AI model rejected the request ({detail})."
+GROQ_NO_KEY = "GROQ_API_KEY is empty; set it to a key from console.groq.com/keys."
+GROQ_NO_MODEL = "LLM_MODEL is empty; set it to a Groq model id such as openai/gpt-oss-120b."
+GROQ_BAD_KEY = "Groq rejected GROQ_API_KEY (401 invalid API key); set a valid key from console.groq.com/keys."
+GROQ_FORBIDDEN = "Groq refused access with this GROQ_API_KEY (403 {code})."
+GROQ_NOT_FOUND = (
+    "Groq answered 404 for the chat endpoint; check GROQ_BASE_URL "
+    "(give the server root: the SDK appends /openai/v1/chat/completions)."
+)
+MODEL_DECOMMISSIONED = (
+    "LLM_MODEL {model!r} has been decommissioned by Groq; set LLM_MODEL to a current model such as openai/gpt-oss-120b."
+)
+MODEL_NOT_FOUND = (
+    "LLM_MODEL {model!r} does not exist or this GROQ_API_KEY has no access to it; "
+    "set LLM_MODEL to a current model such as openai/gpt-oss-120b."
+)
