@@ -10,6 +10,9 @@ from agent.guard.verdicts import Violation
 from agent.sandbox.base import Execution
 
 Status = Literal["answered", "failed", "refused"]
+# Why an answer is not one: the question was screened out, the thread has no data, the code broke the
+# policy, the code failed every attempt, or a part (model, sandbox, configuration) was unavailable.
+Cause = Literal["question_refused", "no_data", "code_refused", "code_failed", "unavailable"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class Answer:
     attempts: tuple[Attempt, ...] = ()
     error: str | None = None
     resurrected: bool = False
+    cause: Cause | None = None
     timings: Mapping[str, float] = field(default_factory=dict)
     usage: Mapping[str, int] = field(default_factory=dict)
 

@@ -141,16 +141,16 @@ class Engine:
     async def _ask(self, thread: str, question: str, on_progress: OnProgress | None) -> Answer:
         verdict = screen_question(question)
         if not verdict.allowed:
-            return Answer("refused", verdict.reason, question, error=verdict.reason)
+            return Answer("refused", verdict.reason, question, error=verdict.reason, cause="question_refused")
         records = await self._store.datasets(thread)
         if not records:
-            return Answer("failed", texts.NO_DATA, question, error=texts.NO_DATA)
+            return Answer("failed", texts.NO_DATA, question, error=texts.NO_DATA, cause="no_data")
         usage = Usage()
         try:
             return await self._solve(thread, question, records, usage, on_progress)
         except (LLMError, ConfigError, SandboxError, DatasetError) as exc:
             log.warning("question_failed thread=%s kind=%s", thread, type(exc).__name__)
-            return Answer("failed", str(exc), question, error=str(exc), usage=_usage(usage))
+            return Answer("failed", str(exc), question, error=str(exc), usage=_usage(usage), cause="unavailable")
 
     async def _solve(
         self, thread: str, question: str, records: list[DatasetRecord], usage: Usage, on_progress: OnProgress | None
@@ -275,6 +275,7 @@ class Engine:
             error=text,
             resurrected=resurrected,
             usage=_usage(usage),
+            cause="code_failed",
         )
 
 
@@ -282,7 +283,14 @@ def _refused_code(question: str, attempts: list[Attempt], usage: Usage) -> Answe
     what = attempts[-1].refused[0].what if attempts[-1].refused else "leave the sandbox"
     text = texts.CODE_REFUSED.format(what=what)
     return Answer(
-        "refused", text, question, code=attempts[-1].code, attempts=tuple(attempts), error=text, usage=_usage(usage)
+        "refused",
+        text,
+        question,
+        code=attempts[-1].code,
+        attempts=tuple(attempts),
+        error=text,
+        usage=_usage(usage),
+        cause="code_refused",
     )
 
 

@@ -38,7 +38,15 @@ class SandboxError(DataAgentError):
 
 
 class SandboxUnavailable(SandboxError):
-    """No sandbox could be started."""
+    """No sandbox could be started.
+
+    Attributes:
+        misconfigured: A human must fix the configuration (a missing or rejected key); retrying won't help.
+    """
+
+    def __init__(self, message: str, *, misconfigured: bool = False) -> None:
+        super().__init__(message)
+        self.misconfigured = misconfigured
 
 
 class SandboxLost(SandboxError):

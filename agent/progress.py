@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal
+
+log = logging.getLogger(__name__)
 
 Stage = Literal["loading_data", "writing_code", "running", "fixing", "resurrecting", "drawing_charts", "writing_answer"]
 
@@ -29,6 +32,4 @@ async def report(on_progress: OnProgress | None, progress: Progress) -> None:
     try:
         await on_progress(progress)
     except Exception:
-        import logging
-
-        logging.getLogger(__name__).warning("progress_listener_failed stage=%s", progress.stage, exc_info=True)
+        log.warning("progress_listener_failed stage=%s", progress.stage, exc_info=True)

@@ -19,12 +19,12 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+import handlers
 from agent.errors import ConfigError
 from agent.jobs import JobQueue
 from agent.jobs_worker import Worker
 from bot.config import Settings
 from bot.services import build_services
-from handlers import actions, commands, events
 from handlers.deps import Deps
 from handlers.state import SlackState
 from handlers.work import JobHandler
@@ -97,8 +97,7 @@ class Bot:
         )
         self.handler = JobHandler(self.deps, self.client)
         self.worker = Worker(queue, self.handler, concurrency=worker_concurrency, on_dead=self.handler.on_dead)
-        for module in (events, commands, actions):
-            module.register(self.app, self.deps)
+        handlers.register(self.app, self.deps)
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[Any]] = []
         self._runner: web.AppRunner | None = None

@@ -13,10 +13,9 @@ from agent.errors import ConfigError, DataAgentError, SandboxLost
 from agent.sandbox.base import Execution
 from bot.cli_data import cmd_ask, cmd_profile
 from bot.config import Settings
+from bot.exit_codes import Exit
 from bot.logs import setup_logging
 from bot.services import make_sandbox_provider
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -57,22 +56,15 @@ async def _sandbox_run(settings: Settings, code: str, timeout: float) -> tuple[E
 
 def _print_execution(execution: Execution, lost: str | None, as_json: bool) -> None:
     if as_json:
-        if execution is None:
-            data = {
-                "stdout": "",
-                "stderr": "",
-                "error": None,
-                "results": [],
-                "truncated": False,
-                "lost": True,
-            }
-        else:
-            data = execution.to_json()
+        data = execution.to_json()
         if lost:
-            data["lost"] = True
-            data["lost_reason"] = lost
+            data.update(lost=True, lost_reason=lost)
         print(json.dumps(data))
-        return
+    else:
+        _print_text(execution)
+
+
+def _print_text(execution: Execution) -> None:
     if execution.stdout:
         print(execution.stdout, end="" if execution.stdout.endswith("\n") else "\n")
     if execution.stderr:
@@ -93,7 +85,7 @@ def _cmd_sandbox_run(settings: Settings, args: argparse.Namespace) -> int:
         code = args.file.read_text(encoding="utf-8")
     except OSError as exc:
         print(f"dataagent: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
-        return EXIT_USAGE
+        return Exit.USAGE
     timeout = args.timeout or settings.cell_timeout_s
     execution, lost = asyncio.run(_sandbox_run(settings, code, timeout))
     if execution is None:
@@ -101,16 +93,16 @@ def _cmd_sandbox_run(settings: Settings, args: argparse.Namespace) -> int:
             _print_execution(Execution(), lost, True)
         else:
             print(f"dataagent: the sandbox was lost: {lost}", file=sys.stderr)
-        return EXIT_FAILED
+        return Exit.FAILED
     _print_execution(execution, lost, args.json)
-    return EXIT_OK if execution.error is None else EXIT_FAILED
+    return Exit.OK if execution.error is None else Exit.FAILED
 
 
 def _cmd_serve(settings: Settings) -> int:
     from bot.app import Bot  # imported here so the other commands start fast
 
     asyncio.run(Bot(settings).run_forever())
-    return EXIT_OK
+    return Exit.OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -119,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.load()
     except ConfigError as exc:
         print(f"dataagent: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return Exit.USAGE
     setup_logging("WARNING" if args.command != "serve" else settings.log_level, settings.secrets)
     try:
         if args.command == "sandbox":
@@ -135,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _cmd_serve(settings)
     except ConfigError as exc:
         print(f"dataagent: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return Exit.USAGE
     except DataAgentError as exc:
         print(f"dataagent: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return Exit.FAILED

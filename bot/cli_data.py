@@ -15,9 +15,8 @@ from agent.ingest import ingest
 from agent.profile import profile, profile_text
 from agent.progress import Progress
 from bot.config import Settings
+from bot.exit_codes import Exit
 from bot.services import build_services
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def _read(path: Path) -> bytes | None:
@@ -31,14 +30,14 @@ def _read(path: Path) -> bytes | None:
 def cmd_profile(settings: Settings, args: argparse.Namespace) -> int:
     data = _read(args.file)
     if data is None:
-        return EXIT_USAGE
+        return Exit.USAGE
     try:
         prof = profile(ingest(args.file.name, data, max_bytes=settings.max_file_mb << 20))
     except DatasetError as exc:
         print(f"dataagent: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return Exit.FAILED
     print(json.dumps(prof.to_json(), indent=2, default=str, ensure_ascii=False) if args.json else profile_text(prof))
-    return EXIT_OK
+    return Exit.OK
 
 
 async def _on_progress(progress: Progress) -> None:
@@ -73,7 +72,7 @@ def _save_charts(answer: Answer, directory: Path | None) -> list[str]:
 def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     data = _read(args.file)
     if data is None:
-        return EXIT_USAGE
+        return Exit.USAGE
     try:
         answer = asyncio.run(_ask(settings, args.file, data, args.question, quiet=args.json))
     except DatasetError as exc:
@@ -83,7 +82,7 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
             )
         else:
             print(f"dataagent: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return Exit.FAILED
     paths = _save_charts(answer, args.charts_dir)
     if args.json:
         print(json.dumps(answer.to_json(paths)))
@@ -95,4 +94,4 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
             print(f"[{len(answer.charts)} chart(s) drawn; pass --charts-dir DIR to save them]")
         if answer.ok:
             print(f"\n({len(answer.attempts)} attempt(s), {answer.timings.get('total_s', 0):.1f} s)", file=sys.stderr)
-    return EXIT_OK if answer.ok else EXIT_FAILED
+    return Exit.OK if answer.ok else Exit.FAILED

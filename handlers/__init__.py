@@ -1,0 +1,17 @@
+"""Slack in and out: listeners that turn events, commands and buttons into jobs, the job handler that
+runs them through the engine, and pure renderers (`handlers.render`). Nothing happens at import time.
+"""
+
+from slack_bolt.async_app import AsyncApp
+
+from handlers import actions, commands, events
+from handlers.deps import Deps
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    """Attach every listener (messages and mentions, `/analyze`, buttons) to `app`."""
+    for module in (events, commands, actions):
+        module.register(app, deps)
+
+
+__all__ = ["Deps", "register"]

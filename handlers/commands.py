@@ -13,8 +13,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from handlers import texts
 from handlers.deps import Deps
 from handlers.intake import enqueue_question
-from handlers.mrkdwn import escape
 from handlers.render import datasets_list, forget_done, usage_text
+from handlers.render.mrkdwn import escape
 
 log = logging.getLogger(__name__)
 

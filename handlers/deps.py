@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from agent.engine import Engine
+from agent import Engine
 from agent.jobs import JobQueue
 from handlers.state import SlackState
 

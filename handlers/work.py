@@ -7,10 +7,8 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from agent.answer import Answer
-from agent.errors import DatasetError
+from agent import Answer, DatasetError, Progress
 from agent.jobs import Job
-from agent.progress import Progress
 from handlers import texts
 from handlers.deps import Deps
 from handlers.files import DownloadError, SharedFile, download

@@ -307,7 +307,7 @@ def test_model_trouble_is_explained_with_a_retry_button() -> None:
 
 
 def test_no_dataset_says_to_upload_one() -> None:
-    answer = Answer("failed", engine_texts.NO_DATA, "q", error=engine_texts.NO_DATA)
+    answer = Answer("failed", engine_texts.NO_DATA, "q", error=engine_texts.NO_DATA, cause="no_data")
     _, blocks = failure_message(answer, question_id=QID)
     assert "Upload a CSV" in sections(valid(blocks))[0]
     assert buttons(blocks) == {"retry_question": QID}

@@ -35,6 +35,14 @@ log = logging.getLogger(__name__)
 
 # Failures of the HTTP layer itself (pyqwest surfaces them as httpx errors, some as OSError).
 _TRANSPORT_ERRORS = (httpx.HTTPError, OSError)
+_CONTROL_PLANE_ERRORS = (
+    AuthenticationException,
+    RateLimitException,
+    TimeoutError,
+    SandboxException,
+    ServiceBusyException,
+    *_TRANSPORT_ERRORS,
+)
 # Slack on top of the SDK's own request timeout, so our bound only fires when the SDK's does not.
 _SLACK_S = 5.0
 
@@ -196,7 +204,7 @@ class E2BSandboxProvider:
             SandboxUnavailable: no key, a rejected key, rate limits, or E2B unreachable.
         """
         if not self._api_key:
-            raise SandboxUnavailable("E2B_API_KEY is not set: add it, or use SANDBOX=local")
+            raise SandboxUnavailable("E2B_API_KEY is not set: add it, or use SANDBOX=local", misconfigured=True)
         lifecycle: SandboxLifecycle | None = {"on_timeout": "pause", "auto_resume": True} if self._auto_pause else None
         try:
             async with asyncio.timeout(self._create_timeout_s):
@@ -208,14 +216,8 @@ class E2BSandboxProvider:
                     lifecycle=lifecycle,
                     **self._params,
                 )
-        except AuthenticationException as err:
-            raise SandboxUnavailable("E2B rejected the API key: check E2B_API_KEY") from err
-        except RateLimitException as err:
-            raise SandboxUnavailable("E2B is rate limiting sandbox creation; try again shortly") from err
-        except TimeoutError as err:
-            raise SandboxUnavailable(f"E2B did not start a sandbox within {self._create_timeout_s:g} s") from err
-        except (SandboxException, ServiceBusyException, *_TRANSPORT_ERRORS) as err:
-            raise SandboxUnavailable(f"E2B could not start a sandbox: {type(err).__name__}: {err}") from err
+        except _CONTROL_PLANE_ERRORS as err:
+            raise _control_plane_error(err, self._create_timeout_s) from err
         log.info("e2b sandbox created sandbox=%s timeout_s=%s", sdk.sandbox_id, self._sandbox_timeout_s)
         return self._wrap(sdk)
 
@@ -227,13 +229,14 @@ class E2BSandboxProvider:
             SandboxUnavailable: the API key is missing or rejected.
         """
         if not self._api_key:
-            raise SandboxUnavailable("E2B_API_KEY is not set: add it, or use SANDBOX=local")
+            raise SandboxUnavailable("E2B_API_KEY is not set: add it, or use SANDBOX=local", misconfigured=True)
         try:
             async with asyncio.timeout(self._create_timeout_s):
                 sdk = await AsyncSandbox.connect(sandbox_id, timeout=self._sandbox_timeout_s, **self._params)
-        except AuthenticationException as err:
-            raise SandboxUnavailable("E2B rejected the API key: check E2B_API_KEY") from err
-        except (TimeoutError, SandboxException, ServiceBusyException, *_TRANSPORT_ERRORS) as err:
+        except _CONTROL_PLANE_ERRORS as err:
+            mapped = _control_plane_error(err, self._create_timeout_s)
+            if isinstance(mapped, SandboxUnavailable) and mapped.misconfigured:
+                raise mapped from err
             log.info("e2b connect failed sandbox=%s error=%s", sandbox_id, type(err).__name__)
             raise SandboxLost(f"the E2B sandbox {sandbox_id} is gone ({type(err).__name__})") from err
         return self._wrap(sdk)
@@ -249,3 +252,14 @@ class E2BSandboxProvider:
         self._handed_out = [s for s in self._handed_out if not s.closed]
         self._handed_out.append(sandbox)
         return sandbox
+
+
+def _control_plane_error(err: BaseException, create_timeout_s: float) -> SandboxUnavailable:
+    """The one map of E2B control-plane failures (creating or reattaching a sandbox)."""
+    if isinstance(err, AuthenticationException):
+        return SandboxUnavailable("E2B rejected the API key: check E2B_API_KEY", misconfigured=True)
+    if isinstance(err, RateLimitException):
+        return SandboxUnavailable("E2B is rate limiting sandbox creation; try again shortly")
+    if isinstance(err, TimeoutError):
+        return SandboxUnavailable(f"E2B did not start a sandbox within {create_timeout_s:g} s")
+    return SandboxUnavailable(f"E2B could not start a sandbox: {type(err).__name__}: {err}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.chunks import split_plain
+from handlers.render.chunks import split_plain
 
 Block = dict[str, Any]
 

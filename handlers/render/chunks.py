@@ -7,7 +7,7 @@ entity or a `<…>` link.
 
 from __future__ import annotations
 
-from handlers.mrkdwn import safe_cut
+from handlers.render.mrkdwn import safe_cut
 
 FENCE = "```"
 # Room for a closing and a reopening fence around a piece cut inside a code block.

@@ -6,10 +6,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from agent.store import DatasetRecord
+from agent import DatasetRecord
 from handlers import texts
-from handlers.blocks import MAX_BLOCKS, Block, context, section
-from handlers.mrkdwn import escape, preview
+from handlers.render.blocks import MAX_BLOCKS, Block, context, section
+from handlers.render.mrkdwn import escape, preview
 
 MAX_COLUMNS_SHOWN = 25
 MAX_SUSPICIOUS = 5

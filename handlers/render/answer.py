@@ -7,10 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from agent import texts as engine_texts
-from agent.answer import Answer
+from agent import Answer
 from handlers import texts
-from handlers.blocks import (
+from handlers.render.blocks import (
     MAX_BLOCKS,
     MAX_MESSAGE_TEXT,
     MAX_SECTION,
@@ -22,9 +21,9 @@ from handlers.blocks import (
     section,
     text_size,
 )
-from handlers.chunks import split_mrkdwn
-from handlers.mrkdwn import escape, preview, safe_cut, to_mrkdwn
-from handlers.tables import find_small_table
+from handlers.render.chunks import split_mrkdwn
+from handlers.render.mrkdwn import escape, preview, safe_cut, to_mrkdwn
+from handlers.render.tables import find_small_table
 
 SHOW_CODE = "show_code"
 RETRY_QUESTION = "retry_question"
@@ -132,8 +131,8 @@ def failure_message(answer: Answer, *, question_id: str, columns: Sequence[str] 
         if answer.attempts:
             blocks.append(actions(*_buttons(answer, question_id)))
         return preview(headline), blocks
-    if answer.error == engine_texts.NO_DATA:
-        sentence, hint = escape(engine_texts.NO_DATA), texts.NO_DATA_HINT
+    if answer.cause == "no_data":
+        sentence, hint = escape(answer.error or answer.text), texts.NO_DATA_HINT
     elif answer.attempts:
         count = len(answer.attempts)
         sentence = texts.CODE_FAILED.format(n=count, s="" if count == 1 else "s", error=_last_error(answer))

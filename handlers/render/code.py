@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from handlers import texts
-from handlers.blocks import MAX_MODAL_BLOCKS, Block, plain_text, preformatted_blocks, section
-from handlers.mrkdwn import escape
+from handlers.render.blocks import MAX_MODAL_BLOCKS, Block, plain_text, preformatted_blocks, section
+from handlers.render.mrkdwn import escape
 
 MODAL_TITLE_MAX = 24  # Slack caps a modal's title and close button at 24 characters
 MODAL_CODE_CAP = 24_000

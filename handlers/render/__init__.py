@@ -1,0 +1,54 @@
+"""Pure rendering for Slack: engine results in, message text and Block Kit blocks out. No I/O.
+
+answer.py    answer_message / failure_message / result_message / answer_footer
+code.py      code_blocks / code_modal (Show code)
+profile.py   profile_card / suggested_questions
+progress.py  progress_text      commands.py  /analyze replies      charts.py  chart names
+blocks.py chunks.py mrkdwn.py tables.py  the Block Kit, splitting, escaping and table pieces
+"""
+
+from handlers.render.answer import (
+    RETRY_QUESTION,
+    SHOW_CODE,
+    FileUpload,
+    answer_attachment,
+    answer_footer,
+    answer_message,
+    failure_message,
+    result_message,
+)
+from handlers.render.charts import chart_alt_text, chart_filename, chart_title
+from handlers.render.code import code_blocks, code_modal
+from handlers.render.commands import COMMAND, datasets_list, empty_question_text, forget_done, question_ack, usage_text
+from handlers.render.mrkdwn import escape, to_mrkdwn
+from handlers.render.profile import DatasetView, friendly_type, profile_card, suggested_questions
+from handlers.render.progress import progress_text
+
+__all__ = [
+    "COMMAND",
+    "RETRY_QUESTION",
+    "SHOW_CODE",
+    "DatasetView",
+    "FileUpload",
+    "answer_attachment",
+    "answer_footer",
+    "answer_message",
+    "chart_alt_text",
+    "chart_filename",
+    "chart_title",
+    "code_blocks",
+    "code_modal",
+    "datasets_list",
+    "empty_question_text",
+    "escape",
+    "failure_message",
+    "forget_done",
+    "friendly_type",
+    "profile_card",
+    "progress_text",
+    "question_ack",
+    "result_message",
+    "suggested_questions",
+    "to_mrkdwn",
+    "usage_text",
+]

@@ -1,0 +1,47 @@
+"""Replies to `/analyze` and its sub-commands."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from agent import DatasetRecord
+from handlers import texts
+from handlers.render.mrkdwn import escape
+from handlers.render.profile import DatasetView
+
+COMMAND = "/analyze"
+
+
+def usage_text(command: str = COMMAND) -> str:
+    """The reply to `/analyze help` (and to an unknown sub-command)."""
+    return texts.USAGE.format(cmd=command)
+
+
+def empty_question_text(command: str = COMMAND) -> str:
+    """The reply to a bare `/analyze`."""
+    return texts.EMPTY_QUESTION.format(cmd=command)
+
+
+def question_ack(question: str) -> str:
+    """The root message `/analyze <question>` posts before answering in its thread."""
+    return texts.QUESTION_ACK.format(question=escape(question[:300]))
+
+
+def datasets_list(datasets: Sequence[DatasetRecord | DatasetView]) -> str:
+    """The reply to `/analyze datasets`: each dataset's file, DataFrame name and size."""
+    if not datasets:
+        return texts.DATASETS_NONE
+    lines = [texts.DATASETS_HEADER.format(n=len(datasets))]
+    for d in datasets[:40]:
+        cols = len(d.columns)
+        lines.append(
+            texts.DATASETS_LINE.format(
+                name=escape(d.name.replace("*", "")), var=escape(d.var_name), rows=d.rows, cols=cols
+            )
+        )
+    return "\n".join(lines)
+
+
+def forget_done(had_anything: bool = True) -> str:
+    """The reply to `/analyze forget`."""
+    return texts.FORGET_DONE if had_anything else texts.FORGET_NOTHING
