@@ -95,21 +95,7 @@ class _Checker:
 
     def _learn(self, tree: ast.Module) -> None:
         for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                for alias in node.names:
-                    local = alias.asname or alias.name.split(".")[0]
-                    self.aliases[local] = alias.name if alias.asname else local
-                    self.bound.add(local)
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                for alias in node.names:
-                    self.aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-                    self.bound.add(alias.asname or alias.name)
-            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                self.bound.add(node.id)
-            elif isinstance(node, ast.arg):
-                self.bound.add(node.arg)
-            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                self.bound.add(node.name)
+            self._learn_binding(node)
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
                 qual = self._qual(node.func)
@@ -123,6 +109,24 @@ class _Checker:
                 value = literal_of(stmt.value, self.consts, self.quals)
                 if value is not None:
                     self.consts[name] = value
+
+    def _learn_binding(self, node: ast.AST) -> None:
+        """Names the code binds itself (imports with their real modules, assignments, defs)."""
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                local = alias.asname or alias.name.split(".")[0]
+                self.aliases[local] = alias.name if alias.asname else local
+                self.bound.add(local)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                self.aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+                self.bound.add(alias.asname or alias.name)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            self.bound.add(node.id)
+        elif isinstance(node, ast.arg):
+            self.bound.add(node.arg)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            self.bound.add(node.name)
 
     def _qual(self, node: ast.expr) -> str | None:
         attrs: list[str] = []

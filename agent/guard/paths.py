@@ -65,28 +65,41 @@ def literal_of(
     if isinstance(node, ast.Name):
         return consts.get(node.id)
     if isinstance(node, ast.JoinedStr):
-        text = ""
-        for part in node.values:
-            inner = part.value if isinstance(part, ast.FormattedValue) else part
-            piece = literal_of(inner, consts, qual_of_call, depth + 1)
-            if piece is None or not piece.complete:
-                text += piece.text if piece else ""
-                return PathLiteral(text, False) if text else None
-            text += piece.text
-        return PathLiteral(text)
+        return _f_string(node, consts, qual_of_call, depth + 1)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Div):
-        left = literal_of(node.left, consts, qual_of_call, depth + 1)
-        if left is None or not left.complete:
-            return left
-        glue = "/" if isinstance(node.op, ast.Div) else ""
-        right = literal_of(node.right, consts, qual_of_call, depth + 1)
-        if right is None:
-            return PathLiteral(left.text + glue, False)
-        joined = posixpath.join(left.text, right.text) if glue else left.text + right.text
-        return PathLiteral(joined, right.complete)
+        return _concatenated(node, consts, qual_of_call, depth + 1)
     if isinstance(node, ast.Call) and qual_of_call.get(id(node)) in _JOINERS and node.args:
         return _joined(node.args, consts, qual_of_call, depth + 1)
     return None
+
+
+def _f_string(
+    node: ast.JoinedStr, consts: dict[str, PathLiteral], qual_of_call: dict[int, str], depth: int
+) -> PathLiteral | None:
+    text = ""
+    for part in node.values:
+        inner = part.value if isinstance(part, ast.FormattedValue) else part
+        piece = literal_of(inner, consts, qual_of_call, depth)
+        if piece is None or not piece.complete:
+            text += piece.text if piece else ""
+            return PathLiteral(text, False) if text else None
+        text += piece.text
+    return PathLiteral(text)
+
+
+def _concatenated(
+    node: ast.BinOp, consts: dict[str, PathLiteral], qual_of_call: dict[int, str], depth: int
+) -> PathLiteral | None:
+    """`a + b` or `a / b` (pathlib), read as far as its left side is known."""
+    left = literal_of(node.left, consts, qual_of_call, depth)
+    if left is None or not left.complete:
+        return left
+    glue = "/" if isinstance(node.op, ast.Div) else ""
+    right = literal_of(node.right, consts, qual_of_call, depth)
+    if right is None:
+        return PathLiteral(left.text + glue, False)
+    joined = posixpath.join(left.text, right.text) if glue else left.text + right.text
+    return PathLiteral(joined, right.complete)
 
 
 def _joined(

@@ -9,16 +9,9 @@ import io as _io
 import os as _os
 
 
-def _dataagent_boot() -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def _dataagent_cap_output(cap: int) -> object:
     from ipykernel.iostream import OutStream
-    from IPython import get_ipython
-    from IPython.display import publish_display_data
 
-    cap = int(_os.environ.get("DATAAGENT_OUTPUT_CAP", "1048576"))
     state = {"written": 0, "marked": False}
     original_write = OutStream.write
 
@@ -39,6 +32,20 @@ def _dataagent_boot() -> None:
         return len(string)
 
     OutStream.write = capped_write
+
+    def reset_cap(*_args) -> None:
+        state["written"] = 0
+        state["marked"] = False
+
+    return reset_cap
+
+
+def _dataagent_figures() -> object:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from IPython.display import publish_display_data
 
     def is_blank(fig) -> bool:
         return not any(ax.has_data() or ax.texts or ax.get_title() for ax in fig.axes) and not fig.texts
@@ -61,11 +68,15 @@ def _dataagent_boot() -> None:
         flush_figures()
 
     plt.show = show
+    return flush_figures
 
-    def reset_cap(*_args) -> None:
-        state["written"] = 0
-        state["marked"] = False
 
+# The helpers come in as defaults so that all three names can be deleted from the kernel's namespace.
+def _dataagent_boot(cap_output=_dataagent_cap_output, figures=_dataagent_figures) -> None:
+    from IPython import get_ipython
+
+    reset_cap = cap_output(int(_os.environ.get("DATAAGENT_OUTPUT_CAP", "1048576")))
+    flush_figures = figures()
     ip = get_ipython()
     ip.events.register("pre_run_cell", reset_cap)
     ip.events.register("post_run_cell", flush_figures)
@@ -81,4 +92,4 @@ def _dataagent_boot() -> None:
 
 
 _dataagent_boot()
-del _dataagent_boot
+del _dataagent_boot, _dataagent_cap_output, _dataagent_figures
