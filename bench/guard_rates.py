@@ -7,21 +7,20 @@ Prints figures and lists any misjudged sample; nothing here is asserted.
 from __future__ import annotations
 
 import argparse
+import runpy
 import statistics
-import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from agent.guard import check_code, screen_question
-from tests.guard_corpus import (
-    ABUSIVE_CODE,
-    ABUSIVE_QUESTIONS,
-    ORDINARY_CODE,
-    ORDINARY_QUESTIONS,
-)
+
+# The labelled corpus is the test suite's data file, read as data (the suite is not a library).
+_CORPUS = runpy.run_path(str(Path(__file__).resolve().parents[1] / "tests" / "guard_corpus.py"))
+ABUSIVE_QUESTIONS: Sequence[tuple[str, str]] = _CORPUS["ABUSIVE_QUESTIONS"]
+ORDINARY_QUESTIONS: Sequence[str] = _CORPUS["ORDINARY_QUESTIONS"]
+ABUSIVE_CODE: Sequence[tuple[str, str]] = _CORPUS["ABUSIVE_CODE"]
+ORDINARY_CODE: Sequence[tuple[str, str]] = _CORPUS["ORDINARY_CODE"]
 
 
 def _pct(part: int, whole: int) -> str:
