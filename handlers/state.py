@@ -53,6 +53,7 @@ class SlackState:
         return bool(await self.redis.exists(self._k("active", thread)))
 
     async def save_answer(self, question_id: str, record: SavedAnswer) -> None:
+        """Keep what the answer's buttons need, for the retention period."""
         await self.redis.set(self._k("answer", question_id), record.to_json(), ex=self.ttl_s)
 
     async def answer(self, question_id: str) -> SavedAnswer | None:

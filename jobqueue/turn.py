@@ -19,6 +19,7 @@ class Turn:
         self.parked = False
 
     async def take_slot(self) -> None:
+        """Wait for a free slot and hold it."""
         await self._slots.acquire()
         self.slot = True
 
@@ -31,12 +32,14 @@ class Turn:
             self._notify()
 
     async def unpark(self) -> None:
+        """The job's turn came: leave the parked gauge, then wait for a slot like any new job."""
         self.parked = False
         self._stats.parked -= 1
         self._notify()
         await self.take_slot()
 
     def release(self) -> None:
+        """Give back whatever the task still holds; safe to call on any exit path."""
         if self.slot:
             self._slots.release()
             self.slot = False
