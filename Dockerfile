@@ -32,6 +32,7 @@ COPY README.md ./
 COPY agent ./agent
 COPY handlers ./handlers
 COPY bot ./bot
+COPY jobqueue ./jobqueue
 RUN pip install --no-deps . \
     && dataagent --help > /dev/null
 

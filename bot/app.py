@@ -21,13 +21,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 import handlers
 from agent.errors import ConfigError
-from agent.jobs import JobQueue
-from agent.jobs_worker import Worker
 from bot.config import Settings
 from bot.services import build_services
 from handlers.deps import Deps
+from handlers.payloads import Payload, PayloadCodec
 from handlers.state import SlackState
 from handlers.work import JobHandler
+from jobqueue import JobQueue, Worker
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,9 @@ class Bot:
             process_before_response=False,
         )
         consumer = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
-        queue = JobQueue(self.services.redis, namespace=namespace, consumer=consumer, claim_idle_s=claim_idle_s)
+        queue: JobQueue[Payload] = JobQueue(
+            self.services.redis, PayloadCodec(), namespace=namespace, consumer=consumer, claim_idle_s=claim_idle_s
+        )
         state = SlackState(self.services.redis, namespace=namespace, retention_days=settings.retention_days)
         self.deps = Deps(
             self.services.engine,

@@ -22,11 +22,11 @@ def register(app: AsyncApp, deps: Deps) -> None:
         if record is None:
             await client.chat_postEphemeral(channel=channel, user=user, text=texts.CODE_GONE)
             return
-        blocks = code_blocks(record.get("code"), str(record.get("stdout") or ""), question=record.get("question"))
+        blocks = code_blocks(record.code, record.stdout, question=record.question)
         await client.chat_postEphemeral(
             channel=channel,
             user=user,
-            thread_ts=record.get("thread_ts"),
+            thread_ts=record.thread_ts,
             text=texts.CODE_MODAL_TITLE_PLAIN,
             blocks=blocks,
         )
@@ -42,12 +42,12 @@ def register(app: AsyncApp, deps: Deps) -> None:
         await enqueue_question(
             deps,
             client,
-            channel=str(record["channel"]),
-            thread_ts=str(record["thread_ts"]),
-            question=str(record["question"]),
+            channel=record.channel,
+            thread_ts=record.thread_ts,
+            question=record.question,
             user=str(body["user"]["id"]),
             job_id=f"retry:{uuid.uuid4().hex}",
-            borrow_latest=bool(record.get("borrow_latest")),
+            borrow_latest=record.borrow_latest,
         )
 
     app.action(SHOW_CODE)(show_code)

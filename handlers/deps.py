@@ -5,14 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from agent import Engine
-from agent.jobs import JobQueue
+from handlers.payloads import Payload
 from handlers.state import SlackState
+from jobqueue import JobQueue
 
 
 @dataclass(frozen=True)
 class Deps:
     engine: Engine
-    queue: JobQueue
+    queue: JobQueue[Payload]
     state: SlackState
     bot_token: str
     api_url: str

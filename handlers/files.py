@@ -47,16 +47,6 @@ class SharedFile:
             mimetype=str(obj.get("mimetype") or ""),
         )
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.file_id,
-            "name": self.name,
-            "size": self.size,
-            "url_private_download": self.url,
-            "filetype": self.filetype,
-            "mimetype": self.mimetype,
-        }
-
 
 def allowed_host(url: str, api_url: str) -> bool:
     host = (urlparse(url).hostname or "").lower()

@@ -13,10 +13,12 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from agent.jobs import Job
 from handlers import texts
 from handlers.deps import Deps
+from handlers.files import SharedFile
+from handlers.payloads import FileJob, QuestionJob
 from handlers.state import thread_key
+from jobqueue import Job
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +60,9 @@ async def take_message(event: dict[str, Any], deps: Deps, client: AsyncWebClient
             if addressed or is_dm or await deps.state.is_active(thread):
                 await client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=texts.NOT_A_TABLE_FILE)
             return
-        payload = {"channel": channel, "thread_ts": thread_ts, "user": event.get("user"), "files": tabular}
-        await deps.queue.enqueue(Job(f"file:{channel}:{ts}", thread, "file", payload))
+        shared = tuple(SharedFile.from_event(f) for f in tabular)
+        payload = FileJob(channel=channel, thread_ts=thread_ts, user=str(event["user"]), files=shared)
+        await deps.queue.enqueue(Job(f"file:{channel}:{ts}", thread, payload))
         await deps.state.mark_active(thread)
     question = clean_question(text)
     in_thread = "thread_ts" in event
@@ -94,14 +97,10 @@ async def enqueue_question(
     borrow_latest: bool,
 ) -> bool:
     """Queue a question and show at once that it was heard. False when it was a duplicate."""
-    payload = {
-        "channel": channel,
-        "thread_ts": thread_ts,
-        "question": question,
-        "user": user,
-        "borrow_latest": borrow_latest,
-    }
-    entry = await deps.queue.enqueue(Job(job_id, thread_key(channel, thread_ts), "question", payload))
+    payload = QuestionJob(
+        channel=channel, thread_ts=thread_ts, question=question, user=user, borrow_latest=borrow_latest
+    )
+    entry = await deps.queue.enqueue(Job(job_id, thread_key(channel, thread_ts), payload))
     if not entry:
         return False
     await deps.state.mark_active(thread_key(channel, thread_ts))

@@ -9,10 +9,13 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
+import logging
 
 import redis.asyncio as aioredis
+
+from handlers.payloads import SavedAnswer
+
+log = logging.getLogger(__name__)
 
 
 def thread_key(channel: str, thread_ts: str) -> str:
@@ -49,12 +52,20 @@ class SlackState:
     async def is_active(self, thread: str) -> bool:
         return bool(await self.redis.exists(self._k("active", thread)))
 
-    async def save_answer(self, question_id: str, record: dict[str, Any]) -> None:
-        await self.redis.set(self._k("answer", question_id), json.dumps(record), ex=self.ttl_s)
+    async def save_answer(self, question_id: str, record: SavedAnswer) -> None:
+        """Keep what the answer's buttons need, for the retention period."""
+        await self.redis.set(self._k("answer", question_id), record.to_json(), ex=self.ttl_s)
 
-    async def answer(self, question_id: str) -> dict[str, Any] | None:
+    async def answer(self, question_id: str) -> SavedAnswer | None:
+        """The record behind an answer's buttons; None when it expired or cannot be read."""
         raw = await self.redis.get(self._k("answer", question_id))
-        return dict(json.loads(raw)) if raw else None
+        if not raw:
+            return None
+        try:
+            return SavedAnswer.from_json(raw)
+        except ValueError:
+            log.warning("answer_record_unreadable question_id=%s", question_id)
+            return None
 
     async def set_placeholder(self, job_id: str, ts: str) -> None:
         await self.redis.set(self._k("placeholder", job_id), ts, ex=86_400)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
 from agent import Answer, DatasetError, Progress
-from agent.jobs import Job
 from handlers import texts
 from handlers.deps import Deps
-from handlers.files import DownloadError, SharedFile, download
+from handlers.files import DownloadError, download
+from handlers.payloads import FileJob, Payload, QuestionJob, SavedAnswer
 from handlers.render import (
     answer_attachment,
     chart_alt_text,
@@ -21,81 +20,76 @@ from handlers.render import (
     progress_text,
     result_message,
 )
-
-log = logging.getLogger(__name__)
+from jobqueue import Job
 
 
 class JobHandler:
-    """The queue worker's handler: one method per job kind."""
+    """The queue worker's handler: one method per payload type."""
 
     def __init__(self, deps: Deps, client: AsyncWebClient) -> None:
         self.deps = deps
         self.client = client
 
-    async def __call__(self, job: Job) -> None:
-        if job.kind == "file":
-            await self.ingest_files(job)
-        elif job.kind == "question":
-            await self.answer(job)
-        else:
-            log.warning("job_unknown_kind job_id=%s kind=%s", job.job_id, job.kind)
+    async def __call__(self, job: Job[Payload]) -> None:
+        match job.payload:
+            case FileJob() as files:
+                await self.ingest_files(job.thread, files)
+            case QuestionJob() as question:
+                await self.answer(job.job_id, job.thread, question)
 
-    async def on_dead(self, job: Job) -> None:
+    async def on_dead(self, job: Job[Payload]) -> None:
         """A job that failed every delivery: say so in its thread, with a way to retry."""
         p = job.payload
-        await self.client.chat_postMessage(channel=p["channel"], thread_ts=p["thread_ts"], text=texts.JOB_DEAD)
+        await self.client.chat_postMessage(channel=p.channel, thread_ts=p.thread_ts, text=texts.JOB_DEAD)
 
-    async def ingest_files(self, job: Job) -> None:
-        p = job.payload
-        channel, thread_ts = str(p["channel"]), str(p["thread_ts"])
+    async def ingest_files(self, thread: str, p: FileJob) -> None:
+        """Download and load shared files into `thread`, then post their profile card."""
+        channel, thread_ts = p.channel, p.thread_ts
         engine = self.deps.engine
         added = []
-        for obj in p["files"]:
-            file = SharedFile.from_event(obj)
+        for file in p.files:
             try:
                 data = await download(
                     file, token=self.deps.bot_token, api_url=self.deps.api_url, max_bytes=self.deps.max_file_bytes
                 )
-                added.append(await engine.add_dataset(job.thread, file.name, data))
+                added.append(await engine.add_dataset(thread, file.name, data))
             except (DownloadError, DatasetError) as exc:
                 await self.client.chat_postMessage(
                     channel=channel, thread_ts=thread_ts, text=f"{texts.FAILED_PREFIX}{exc}"
                 )
         if not added:
             return
-        in_thread = await engine.datasets(job.thread)
+        in_thread = await engine.datasets(thread)
         text, blocks = profile_card(added, in_thread=in_thread)
         await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=blocks)
-        await self.deps.state.set_latest(channel, job.thread)
-        await self.deps.state.add_channel_thread(channel, job.thread)
+        await self.deps.state.set_latest(channel, thread)
+        await self.deps.state.add_channel_thread(channel, thread)
 
-    async def answer(self, job: Job) -> None:
-        p = job.payload
-        channel, thread_ts, question = str(p["channel"]), str(p["thread_ts"]), str(p["question"])
-        placeholder = await self.deps.state.placeholder(job.job_id)
+    async def answer(self, job_id: str, thread: str, p: QuestionJob) -> None:
+        """Answer a question in `thread`, turning the job's placeholder message into the answer."""
+        channel, thread_ts = p.channel, p.thread_ts
+        placeholder = await self.deps.state.placeholder(job_id)
         if placeholder is None:
             posted = await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=texts.WORKING)
             placeholder = str(posted["ts"])
-            await self.deps.state.set_placeholder(job.job_id, placeholder)
-        if p.get("borrow_latest"):
-            await self._borrow_channel_data(channel, job.thread)
+            await self.deps.state.set_placeholder(job_id, placeholder)
+        if p.borrow_latest:
+            await self._borrow_channel_data(channel, thread)
         progress = _ProgressUpdater(self.client, channel, placeholder)
-        answer = await self.deps.engine.ask(job.thread, question, progress)
-        await self.deps.state.save_answer(
-            job.job_id,
-            {
-                "question": question,
-                "code": answer.code,
-                "stdout": answer.stdout,
-                "channel": channel,
-                "thread_ts": thread_ts,
-                "user": p.get("user"),
-                "borrow_latest": bool(p.get("borrow_latest")),
-            },
+        answer = await self.deps.engine.ask(thread, p.question, progress)
+        saved = SavedAnswer(
+            question=p.question,
+            code=answer.code,
+            stdout=answer.stdout,
+            channel=channel,
+            thread_ts=thread_ts,
+            user=p.user,
+            borrow_latest=p.borrow_latest,
         )
-        await self.deps.state.mark_active(job.thread)
-        await self.deps.state.add_channel_thread(channel, job.thread)
-        await self._show(answer, job.job_id, channel, thread_ts, placeholder)
+        await self.deps.state.save_answer(job_id, saved)
+        await self.deps.state.mark_active(thread)
+        await self.deps.state.add_channel_thread(channel, thread)
+        await self._show(answer, job_id, channel, thread_ts, placeholder)
 
     async def _borrow_channel_data(self, channel: str, thread: str) -> None:
         """A top-level question or /analyze: bring the channel's latest dataset into its thread."""

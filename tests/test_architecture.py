@@ -43,6 +43,8 @@ def test_the_contracts_hold_on_the_tree_as_it_is(tree: Path) -> None:
         ("agent/leak.py", "from handlers.render import escape\n", "bot → handlers → agent"),
         ("handlers/leak.py", "from bot.config import Settings\n", "bot → handlers → agent"),
         ("handlers/leak.py", "import groq\n", "handlers never import the model or sandbox SDKs"),
+        ("agent/leak.py", "import jobqueue\n", "the engine imports neither Slack"),
+        ("jobqueue/leak.py", "from agent import Engine\n", "the job queue imports no project package"),
     ],
 )
 def test_a_forbidden_import_breaks_the_build(tree: Path, module: str, source: str, contract: str) -> None:

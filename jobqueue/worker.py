@@ -19,37 +19,24 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from functools import partial
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from redis.exceptions import RedisError
 
-from agent.jobs import Delivery, Job, JobQueue
+from jobqueue.job import Delivery, Job, P
+from jobqueue.queue import JobQueue, StartVerdict
+from jobqueue.stats import Outcome, WorkerStats
+from jobqueue.turn import Turn
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Job], Awaitable[None]]
+Handler = Callable[[Job[P]], Awaitable[None]]
 T = TypeVar("T")
 _REDIS_ERRORS = (RedisError, TimeoutError, OSError)
 
 
-@dataclass
-class WorkerStats:
-    """Live counters of one worker (for health checks, benchmarks and tests)."""
-
-    read: int = 0  # entries delivered new
-    reclaimed: int = 0  # entries taken over from idle holders
-    reclaim_passes: int = 0
-    started: int = 0
-    done: int = 0  # handled and acked
-    failed: int = 0  # handler raised or timed out
-    dead: int = 0  # moved to the dead-letter stream
-    lost: int = 0  # lease lost to another consumer
-    parked: int = 0  # entries waiting for an earlier job of their thread (a gauge)
-
-
-class Worker:
+class Worker(Generic[P]):
     """Runs jobs from a queue with `handler`, at most `concurrency` at once.
 
     Args:
@@ -69,12 +56,12 @@ class Worker:
 
     def __init__(
         self,
-        queue: JobQueue,
-        handler: Handler,
+        queue: JobQueue[P],
+        handler: Handler[P],
         *,
         concurrency: int = 4,
         job_timeout_s: float = 900.0,
-        on_dead: Handler | None = None,
+        on_dead: Handler[P] | None = None,
         grace_s: float = 30.0,
         poll_s: float = 1.0,
         park_poll_s: float = 0.25,
@@ -125,7 +112,11 @@ class Worker:
         return True
 
     async def until(self, predicate: Callable[[WorkerStats], bool], timeout: float) -> None:
-        """Wait until `predicate(self.stats)` holds; raises TimeoutError after `timeout` seconds."""
+        """Wait until `predicate(self.stats)` holds.
+
+        Raises:
+            TimeoutError: it did not hold within `timeout` seconds.
+        """
         async with asyncio.timeout(timeout):
             while not predicate(self.stats):
                 await self._tick.wait()
@@ -162,7 +153,7 @@ class Worker:
             for d in deliveries:
                 self._spawn(d)
 
-    def _spawn(self, d: Delivery) -> None:
+    def _spawn(self, d: Delivery[P]) -> None:
         self._held.add(d.entry_id)
         if d.entry_id in self._tasks or self._stop.is_set():
             return  # already in hand (reclaimed our own entry after a stall), or stopping: handed back
@@ -174,47 +165,38 @@ class Worker:
         self._tasks.pop(entry_id, None)
         self._notify()
 
-    async def _process(self, d: Delivery) -> None:
-        job, slot, parked = d.job, False, False
+    async def _process(self, d: Delivery[P]) -> None:
+        turn = Turn(self._slots, self.stats, self._notify)
         try:
-            await self._slots.acquire()
-            slot = True
-            if job.attempt > self.queue.max_deliveries:
+            await turn.take_slot()
+            if d.job.attempt > self.queue.max_deliveries:
                 await self._bury(d, "max_deliveries")
                 return
-            while True:
-                verdict = await self._guard(lambda: self.queue.try_start(d), "try_start", d)
-                if verdict == "lost":
-                    self._settle(d, "lost")
-                    return
-                if verdict == "run":
-                    break
-                if slot:  # a parked job gives its slot back
-                    self._slots.release()
-                    slot, parked = False, True
-                    self.stats.parked += 1
-                    self._notify()
-                if self._stop.is_set():
-                    return  # left held: handed back by the drain
-                await self._wait_turn(job.thread)
-            if parked:
-                if self._stop.is_set():
-                    return
-                parked = False
-                self.stats.parked -= 1
-                self._notify()
-                await self._slots.acquire()
-                slot = True
-            if not self._stop.is_set():
+            if await self._await_turn(d, turn) and not self._stop.is_set():
                 await self._execute(d)
         finally:
-            if slot:
-                self._slots.release()
-            if parked:
-                self.stats.parked -= 1
-                self._notify()
+            turn.release()
             if self.stats.parked == 0:
                 self._wakers.clear()  # nobody waits: drop the per-thread events
+
+    async def _await_turn(self, d: Delivery[P], turn: Turn) -> bool:
+        """Wait, parked, until the entry heads its thread; True with a slot held, False if it must not run."""
+        while True:
+            verdict = await self._guard(lambda: self.queue.try_start(d), "try_start", d)
+            if verdict is StartVerdict.LOST:
+                self._settle(d, Outcome.LOST)
+                return False
+            if verdict is StartVerdict.RUN:
+                break
+            turn.park()  # WAIT, or Redis did not answer: ask again soon
+            if self._stop.is_set():
+                return False  # left held: handed back by the drain
+            await self._wait_turn(d.job.thread)
+        if turn.parked:
+            if self._stop.is_set():
+                return False
+            await turn.unpark()
+        return True
 
     async def _wait_turn(self, thread: str) -> None:
         event = self._wakers.setdefault(thread, asyncio.Event())
@@ -226,11 +208,11 @@ class Worker:
         if event is not None:
             event.set()
 
-    async def _execute(self, d: Delivery) -> None:
+    async def _execute(self, d: Delivery[P]) -> None:
         job = d.job
         self.stats.started += 1
         self._notify()
-        log.info("job_started job_id=%s thread=%s kind=%s attempt=%d", job.job_id, job.thread, job.kind, job.attempt)
+        log.info("job_started job_id=%s thread=%s attempt=%d", job.job_id, job.thread, job.attempt)
         started = time.monotonic()
         task = asyncio.create_task(self._call_handler(job), name=f"handler-{job.job_id}")
         self._handlers[d.entry_id] = task
@@ -246,21 +228,33 @@ class Worker:
             self._handlers.pop(d.entry_id, None)
         seconds = time.monotonic() - started
         if task.cancelled():
-            self._settle(d, "lost")
+            self._settle(d, Outcome.LOST)
             return
         exc = task.exception()
         if exc is None:
-            acked = await self._guard(lambda: self.queue.ack(d), "ack", d, retries=3)
-            self._settle(d, "done" if acked else "lost" if acked is not None else "unsettled")
-            log.info(
-                "job_done job_id=%s thread=%s attempt=%d seconds=%.2f acked=%s",
-                job.job_id,
-                job.thread,
-                job.attempt,
-                seconds,
-                bool(acked),
-            )
-            return
+            await self._finish(d, seconds)
+        else:
+            await self._fail(d, exc, seconds)
+
+    async def _call_handler(self, job: Job[P]) -> None:
+        async with asyncio.timeout(self.job_timeout_s):
+            await self.handler(job)
+
+    async def _finish(self, d: Delivery[P], seconds: float) -> None:
+        job = d.job
+        acked = await self._guard(lambda: self.queue.ack(d), "ack", d, retries=3)
+        self._settle(d, Outcome.DONE if acked else _unsettled_or_lost(acked))
+        log.info(
+            "job_done job_id=%s thread=%s attempt=%d seconds=%.2f acked=%s",
+            job.job_id,
+            job.thread,
+            job.attempt,
+            seconds,
+            bool(acked),
+        )
+
+    async def _fail(self, d: Delivery[P], exc: BaseException, seconds: float) -> None:
+        job = d.job
         self.stats.failed += 1
         self._notify()
         log.error(
@@ -276,19 +270,15 @@ class Worker:
         if job.attempt >= self.queue.max_deliveries:
             await self._bury(d, type(exc).__name__)
         else:
-            self._settle(d, "retry")  # left pending and no longer refreshed: redelivered after claim_idle_s
+            self._settle(d, Outcome.RETRY)  # no longer refreshed: redelivered after claim_idle_s
 
-    async def _call_handler(self, job: Job) -> None:
-        async with asyncio.timeout(self.job_timeout_s):
-            await self.handler(job)
-
-    async def _bury(self, d: Delivery, reason: str) -> None:
+    async def _bury(self, d: Delivery[P], reason: str) -> None:
         job = d.job
         buried = await self._guard(lambda: self.queue.bury(d, reason), "bury", d, retries=3)
         if not buried:
-            self._settle(d, "lost" if buried is not None else "unsettled")
+            self._settle(d, _unsettled_or_lost(buried))
             return
-        self._settle(d, "dead")
+        self._settle(d, Outcome.DEAD)
         log.error("job_dead job_id=%s thread=%s attempts=%d reason=%s", job.job_id, job.thread, job.attempt, reason)
         if self.on_dead is not None:
             try:
@@ -297,27 +287,30 @@ class Worker:
             except Exception:
                 log.exception("job_on_dead_failed job_id=%s thread=%s", job.job_id, job.thread)
 
-    def _settle(self, d: Delivery, outcome: str) -> None:
+    def _settle(self, d: Delivery[P], outcome: Outcome) -> None:
         """Stop refreshing an entry we are done with, count the outcome, wake its thread's parked jobs."""
         self._held.discard(d.entry_id)
-        if outcome == "done":
-            self.stats.done += 1
-        elif outcome == "dead":
-            self.stats.dead += 1
-        elif outcome == "lost":
-            self.stats.lost += 1
-            log.warning("job_lost job_id=%s thread=%s: another worker holds it", d.job.job_id, d.job.thread)
-        elif outcome == "unsettled":
-            log.error(
-                "job_unsettled job_id=%s thread=%s: Redis unreachable, it will be redelivered",
-                d.job.job_id,
-                d.job.thread,
-            )
+        match outcome:
+            case Outcome.DONE:
+                self.stats.done += 1
+            case Outcome.DEAD:
+                self.stats.dead += 1
+            case Outcome.LOST:
+                self.stats.lost += 1
+                log.warning("job_lost job_id=%s thread=%s: another worker holds it", d.job.job_id, d.job.thread)
+            case Outcome.UNSETTLED:
+                log.error(
+                    "job_unsettled job_id=%s thread=%s: Redis unreachable, it will be redelivered",
+                    d.job.job_id,
+                    d.job.thread,
+                )
+            case Outcome.RETRY:
+                pass  # counted as failed already
         self._wake(d.job.thread)
         self._notify()
 
     async def _guard(
-        self, call: Callable[[], Awaitable[T]], what: str, d: Delivery | None = None, retries: int = 1
+        self, call: Callable[[], Awaitable[T]], what: str, d: Delivery[P] | None = None, retries: int = 1
     ) -> T | None:
         """Run a Redis call; on failure log, retry a bounded number of times, then return None."""
         for attempt in range(1, retries + 1):
@@ -378,6 +371,11 @@ class Worker:
             await self._guard(lambda: self.queue.hand_back(held), "hand_back")
             self._held.clear()
         await self._guard(self.queue.retire, "retire")
+
+
+def _unsettled_or_lost(answer: bool | None) -> Outcome:
+    """A False answer from Redis means another consumer holds the entry; None means Redis never answered."""
+    return Outcome.UNSETTLED if answer is None else Outcome.LOST
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> bool:

@@ -1,0 +1,62 @@
+"""A durable job queue on a Redis Streams consumer group; no job is lost.
+
+It knows nothing of Slack or of what a job means: a `Job[P]` carries a payload of the caller's type,
+stored through the caller's `Codec[P]`. Only the standard library and redis-py are imported.
+
+    queue = JobQueue(redis, codec, namespace="app", consumer=f"{host}-{pid}-{suffix}")
+    await queue.enqueue(Job.new(thread="C1:171.5", payload=payload, job_id="q:C1:171.5"))
+    await Worker(queue, handler, on_dead=tell_user).run(stop)
+
+Keys (under the caller's namespace; `S` is the stream name, "jobs" by default):
+
+    {ns}:q:S                 the stream: one entry per job, field `job` = JSON; deleted once acked
+    {ns}:q:S:seen:{job_id}   dedupe marker (SET NX, TTL): a job id is enqueued at most once
+    {ns}:q:S:t:{thread}      the thread's outstanding entry ids, in enqueue order (TTL = retention)
+    {ns}:q:S:dead            dead letters: jobs that failed `max_deliveries` times (capped, TTL)
+
+An entry's `job` field is `{"job_id", "thread", "payload", "enqueued_at"}` with `payload` the codec's
+text. An entry that does not decode (the codec raises ValueError) goes straight to the dead letters.
+
+Delivery. Workers read new entries with XREADGROUP (the consumer group remembers what each consumer
+holds in its pending list, the PEL) and ack only after the handler finished. An entry stays in its
+holder's PEL until then, so a process that dies loses nothing: once the entry has been idle for
+`claim_idle_s`, any live worker takes it over with XAUTOCLAIM, which also counts the delivery. The
+delivery count is `Job.attempt`; past `max_deliveries` the entry moves to the dead-letter stream.
+A worker keeps every entry it holds fresh (XCLAIM … JUSTID to itself: resets the idle time without
+counting a delivery), so a long job is never taken from a live owner. Ownership is checked
+atomically (a Lua script reads the PEL) before each refresh, start and ack: an owner that stalled
+past `claim_idle_s` learns its lease was lost and cancels its handler instead of acking. Delivery is
+at least once; a handler may, rarely (lost lease, an ack that never reached Redis), see a job twice.
+
+Per-thread order. Enqueue is one script: SET NX the dedupe marker, XADD the entry and RPUSH its id
+on the thread's order list, so the list is always in stream order. A worker may run an entry only
+when it is the head of its thread's list (checked atomically with ownership: `StartVerdict`); the ack
+removes it from the list in the same script, which makes the next entry the head. A worker holding
+an entry that is not the head *parks* it: it keeps it pending and fresh, gives its concurrency slot
+back and checks again after a short delay (at once when a job of that thread finishes in the same
+process). So jobs of one thread run one at a time in enqueue order across any number of processes, a
+failed job (pending, awaiting redelivery) still blocks the jobs queued behind it, and different
+threads run in parallel. Heads that are no longer pending (acked or trimmed outside this package) are
+popped. The scripts (`lua/*.lua`) touch several keys without hash tags: a single Redis (or one
+shard), not Redis Cluster.
+
+Modules: `job` (Job, Delivery, Codec), `queue` (JobQueue, StartVerdict), `worker` (Worker),
+`stats` (WorkerStats, Outcome), `turn` (a task's concurrency slot), `scripts` (loads the Lua).
+"""
+
+from jobqueue.job import Codec, Delivery, Job
+from jobqueue.queue import JobQueue, StartVerdict
+from jobqueue.stats import Outcome, WorkerStats
+from jobqueue.worker import Handler, Worker
+
+__all__ = [
+    "Codec",
+    "Delivery",
+    "Handler",
+    "Job",
+    "JobQueue",
+    "Outcome",
+    "StartVerdict",
+    "Worker",
+    "WorkerStats",
+]
