@@ -17,23 +17,31 @@
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
 FROM ${PYTHON_IMAGE} AS build
+# uv installs exactly the versions in uv.lock (scripts/bootstrap pins the same uv). It lives in this
+# stage's system Python only: the runtime stage copies /opt/venv and nothing else.
+ARG UV_VERSION=0.13.9
 ENV PIP_NO_CACHE_DIR=1 \
-    PIP_DISABLE_PIP_VERSION_CHECK=1
-RUN python -m venv /opt/venv
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    UV_PROJECT_ENVIRONMENT=/opt/venv \
+    UV_PYTHON=/usr/local/bin/python3 \
+    UV_PYTHON_DOWNLOADS=never \
+    UV_NO_CACHE=1 \
+    UV_LINK_MODE=copy \
+    UV_COMPILE_BYTECODE=1
+RUN pip install "uv==${UV_VERSION}"
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
-# Dependencies first, read from pyproject.toml, so a source change does not reinstall pandas & co.
-COPY pyproject.toml ./
-RUN python -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies'], sep='\n')" \
-        > /tmp/requirements.txt \
-    && pip install -r /tmp/requirements.txt
-# Then the project itself: non-editable, no dev extras.
+# Dependencies first, from the lock alone, so a source change does not reinstall pandas & co.
+# --frozen: the lock as committed, never re-resolved; no extras, so no dev tools.
+COPY pyproject.toml uv.lock ./
+RUN uv sync --frozen --no-dev --no-install-project
+# Then the project itself: non-editable, no dev extras, nothing beyond the lock.
 COPY README.md ./
 COPY agent ./agent
 COPY handlers ./handlers
 COPY bot ./bot
 COPY jobqueue ./jobqueue
-RUN pip install --no-deps . \
+RUN uv sync --frozen --no-dev --no-editable \
     && dataagent --help > /dev/null
 
 FROM ${PYTHON_IMAGE} AS runtime

@@ -352,27 +352,38 @@ def test_build_copies_what_setuptools_needs_and_installs_it_non_editable() -> No
                     assert (ROOT / source).exists() and not dockerignored(source), f"COPY {source} would fail"
                     copied.add(source.strip("/"))
     packages = {p.rstrip("*") for p in project["tool"]["setuptools"]["packages"]["find"]["include"]}
-    assert {"pyproject.toml", project["project"]["readme"], *packages} <= copied
+    assert {"pyproject.toml", "uv.lock", project["project"]["readme"], *packages} <= copied
     for package in packages:
         for path in (ROOT / package).rglob("*"):
             if path.suffix == ".py" or path.name == "py.typed":
                 assert not dockerignored(str(path.relative_to(ROOT))), f"{path} is left out of the image"
-    installs = [i.args for stage in dockerfile_stages() for i in stage if "pip install" in i.args]
-    assert installs and not any(re.search(r"(^|\s)(-e|--editable)\s|\[dev\]", cmd) for cmd in installs)
+    installs = [i.args for stage in dockerfile_stages() for i in stage if "uv sync" in i.args]
+    assert installs and not any(re.search(r"(^|\s)(-e|--editable|--extra|--all-extras)\s", cmd) for cmd in installs)
+    assert all("--no-editable" in cmd for cmd in installs if "--no-install-project" not in cmd)
 
 
-async def test_dependency_layer_installs_exactly_the_pyproject_dependencies(tmp_path: Path) -> None:
-    (run,) = [i.args for i in dockerfile_stages()[1] if i.keyword == "RUN" and "tomllib" in i.args]
-    requirements = "/tmp/requirements.txt"
-    extract, _, install = run.partition("&&")
-    assert f"pip install -r {requirements}" in install
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"}
-    # The same shell command Docker runs (shell form is `/bin/sh -c`), writing into tmp_path instead.
-    command = extract.replace(requirements, str(tmp_path / "requirements.txt"))
-    proc = await asyncio.create_subprocess_exec("sh", "-c", command, cwd=ROOT, env=env)
-    assert await asyncio.wait_for(proc.wait(), 30) == 0
-    wanted = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-    assert (tmp_path / "requirements.txt").read_text().splitlines() == wanted
+def test_dependency_layer_installs_exactly_the_locked_dependencies() -> None:
+    stage = dockerfile_stages()[1]
+    (layer,) = [n for n, i in enumerate(stage) if i.keyword == "RUN" and "--no-install-project" in i.args]
+    assert re.search(r"(^|\s)uv sync\s.*--frozen(\s|$)", stage[layer].args), "installs from uv.lock as committed"
+    copied = sorted(src for i in stage[:layer] if i.keyword == "COPY" for src in shlex.split(i.args)[:-1])
+    assert copied == ["pyproject.toml", "uv.lock"], (
+        "only these before the dependency layer: no reinstall on a source change"
+    )
+    # The lock was made from this pyproject.toml: its record of the project's requirements is the same.
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = [*project["dependencies"]]
+    wanted += [f"{req}; extra == '{x}'" for x, reqs in project["optional-dependencies"].items() for req in reqs]
+    (locked,) = [p for p in tomllib.loads((ROOT / "uv.lock").read_text())["package"] if p["name"] == project["name"]]
+    recorded = [
+        r["name"] + r.get("specifier", "") + (f";{r['marker']}" if "marker" in r else "")
+        for r in locked["metadata"]["requires-dist"]
+    ]
+
+    def canonical(requirement: str) -> str:
+        return re.sub(r"[-_.]+", "-", requirement).lower().replace(" ", "").replace('"', "'")
+
+    assert sorted(map(canonical, recorded)) == sorted(map(canonical, wanted)), "run `.venv-tools/bin/uv lock`"
 
 
 def test_both_stages_share_a_base_that_satisfies_requires_python() -> None:
