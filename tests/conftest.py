@@ -21,9 +21,9 @@ for _var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_prox
 os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
 
 pytest_plugins = [
-    "tests.fakes.e2b_fixture",
+    "tests.fakes.e2b.fixture",
     "tests.fakes.groq_fixture",
-    "tests.fakes.slack_fixture",
+    "tests.fakes.slack.fixture",
 ]
 
 
