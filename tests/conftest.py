@@ -10,7 +10,6 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -102,8 +101,3 @@ def redis_url() -> Iterator[str]:
 def namespace() -> str:
     """A Redis key prefix private to one test, so tests never see each other's keys."""
     return f"test-{uuid.uuid4().hex[:12]}"
-
-
-@pytest.fixture
-def workdir(tmp_path: Path) -> Path:
-    return tmp_path
