@@ -10,7 +10,7 @@ from bot.app import Bot
 from bot.config import Settings
 from tests.fakes.groq_fixture import FAKE_GROQ_KEY
 from tests.fakes.groq_server import FakeGroq
-from tests.fakes.slack_server import FakeSlack
+from tests.fakes.slack import FakeSlack
 
 CHANNEL = "C0DATA0001"
 

@@ -10,7 +10,6 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -21,9 +20,9 @@ for _var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_prox
 os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
 
 pytest_plugins = [
-    "tests.fakes.e2b_fixture",
+    "tests.fakes.e2b.fixture",
     "tests.fakes.groq_fixture",
-    "tests.fakes.slack_fixture",
+    "tests.fakes.slack.fixture",
 ]
 
 
@@ -102,8 +101,3 @@ def redis_url() -> Iterator[str]:
 def namespace() -> str:
     """A Redis key prefix private to one test, so tests never see each other's keys."""
     return f"test-{uuid.uuid4().hex[:12]}"
-
-
-@pytest.fixture
-def workdir(tmp_path: Path) -> Path:
-    return tmp_path

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tests.fakes.groq_fixture import FAKE_GROQ_KEY
 from tests.fakes.groq_server import FakeGroq
-from tests.fakes.slack_server import FakeSlack
+from tests.fakes.slack import FakeSlack
 from tests.test_cli_data import run_cli
 
 

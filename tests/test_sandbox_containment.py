@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import resource
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -212,10 +214,33 @@ async def test_a_segfault_is_reported_as_lost_and_a_fresh_sandbox_works(
     await still_works(provider)
 
 
+@pytest.fixture
+async def same_uid_pair(
+    provider: LocalSandboxProvider, monkeypatch: pytest.MonkeyPatch
+) -> tuple[LocalSandbox, LocalSandbox]:
+    """Two sandboxes whose kernels run as one uid, so only the jail's namespaces keep them apart.
+
+    That is every deployment where the bot is not root: its sandboxes all run as its own uid. As root the
+    provider gives each sandbox a uid of its own, so here both are handed the same (unprivileged) one.
+    """
+    if os.geteuid() == 0:
+        shared = provider._pick_uid()
+        monkeypatch.setattr(provider, "_pick_uid", lambda: shared)
+    return await provider.create(), await provider.create()
+
+
+def bind_sources(bwrap_pid: int) -> set[str]:
+    """The host paths a jail has bound in, read from its bwrap command line."""
+    argv = Path(f"/proc/{bwrap_pid}/cmdline").read_bytes().decode().split("\0")
+    return {argv[i + 1] for i, arg in enumerate(argv[:-1]) if arg in ("--bind", "--ro-bind")}
+
+
 async def test_two_sandboxes_cannot_see_each_others_files_or_processes(
-    provider: LocalSandboxProvider,
+    same_uid_pair: tuple[LocalSandbox, LocalSandbox],
 ) -> None:
-    first, second = await provider.create(), await provider.create()
+    first, second = same_uid_pair
+    whoami = "import os\nos.getuid()"
+    assert (await first.run(whoami, timeout=30)).main_text == (await second.run(whoami, timeout=30)).main_text != "0"
     await first.upload("private.csv", b"a\n1\n")
     await first.run("open('/home/user/note.txt', 'w').write('mine')\nimport time", timeout=30)
     code = """
@@ -226,7 +251,60 @@ print(len([p for p in os.listdir('/proc') if p.isdigit()]))
     out = (await second.run(code, timeout=30)).stdout.split("\n")
     assert out[0] == "False False"
     assert int(out[1]) <= 3  # its own init and kernel (and maybe a transient helper)
-    assert first.uid != second.uid or first.uid is None
+
+    # Not even knowing where they are on the host helps: the first's workspace and kernel sockets (with the
+    # key that signs its messages) are not mounted in the second, and its processes are in another pid space.
+    assert first.pid is not None and second.pid is not None
+    private = sorted(bind_sources(first.pid) - bind_sources(second.pid))
+    assert private and all(Path(path).exists() for path in private)
+    pids = [first.pid, *(pid for pid, _ in procs.descendants(first.pid))]
+    probe = f"""
+import os
+for path in {private!r}:
+    try:
+        os.stat(path)
+        print("SEEN", path)
+    except FileNotFoundError:  # not merely unreadable: not there at all
+        print("absent", path)
+for pid in {pids!r}:
+    try:
+        os.kill(pid, 0)
+        print("SIGNALLED", pid)
+    except ProcessLookupError:
+        print("no such process", pid)
+"""
+    out = "\n".join((await second.run(probe, timeout=30)).stdout.splitlines())
+    assert out.count("absent") == len(private) and out.count("no such process") == len(pids), out
+    assert (await first.run("'untouched'", timeout=30)).main_text == "'untouched'"
+
+
+async def test_two_sandboxes_sharing_a_uid_share_no_ipc_objects(
+    same_uid_pair: tuple[LocalSandbox, LocalSandbox],
+) -> None:
+    first, second = same_uid_pair
+    # A System V segment is found by its key alone, so without a private IPC namespace the second would
+    # attach to the first's memory; any key will do, since nothing else lives in a fresh namespace.
+    key = 0x5EED
+    shmget = "import ctypes\nshmget = ctypes.CDLL(None, use_errno=True).shmget\n"
+    created = await first.run(shmget + f"shmget({key}, 4096, 0o1000 | 0o600)", timeout=30)  # IPC_CREAT
+    assert int(created.main_text or "-1") >= 0, created
+    looked_up = await second.run(shmget + f"shmget({key}, 0, 0), ctypes.get_errno()", timeout=30)
+    assert looked_up.main_text == f"(-1, {errno.ENOENT})"
+
+
+async def test_as_root_each_sandbox_runs_as_a_uid_of_its_own(provider: LocalSandboxProvider) -> None:
+    if os.geteuid() != 0:
+        pytest.skip(
+            "only root can start each sandbox as a uid of its own (setpriv --reuid); a non-root bot's "
+            "sandboxes all share its uid, and what keeps them apart then is tested with same_uid_pair"
+        )
+    first, second = await provider.create(), await provider.create()
+    assert first.uid is not None and second.uid is not None and first.uid != second.uid
+    code = (
+        "import os\nopen('/home/user/mine', 'w').close()\nos.getuid(), os.geteuid(), os.stat('/home/user/mine').st_uid"
+    )
+    for box in (first, second):
+        assert (await box.run(code, timeout=30)).main_text == repr((box.uid,) * 3)
 
 
 async def test_no_process_outlives_close(box: LocalSandbox) -> None:

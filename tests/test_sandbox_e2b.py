@@ -11,7 +11,7 @@ import pytest
 
 from agent.errors import SandboxLost, SandboxUnavailable
 from agent.sandbox.e2b import E2BSandbox, E2BSandboxProvider
-from tests.fakes.e2b_server import FakeE2B
+from tests.fakes.e2b import FakeE2B
 
 # `fake_e2b` and `e2b_provider` (harmless once conftest registers the same plugin).
 

@@ -17,8 +17,7 @@ from tests.bot_helpers import (
 )
 from tests.engine_helpers import SALES_CSV, Model
 from tests.fakes.groq_server import FakeGroq, Reply
-from tests.fakes.slack_events import app_mention_event, file_share_event, mention_events, message_event
-from tests.fakes.slack_server import FakeSlack
+from tests.fakes.slack import FakeSlack, app_mention_event, file_share_event, mention_events, message_event
 from tests.sandbox_helpers import PNG_MAGIC
 
 CHART_CODE = """

@@ -8,14 +8,14 @@ from pathlib import Path
 from tests.bot_helpers import CHANNEL, bot_settings, events_url, finals, message_text, running_bot, wait_final
 from tests.engine_helpers import SALES_CSV, Model
 from tests.fakes.groq_server import FakeGroq
-from tests.fakes.slack_events import (
+from tests.fakes.slack import (
+    FakeSlack,
     bot_message_event,
     dm_message_event,
     file_share_event,
     message_changed_event,
     message_event,
 )
-from tests.fakes.slack_server import FakeSlack
 from tests.sandbox_helpers import PNG_MAGIC
 from tests.test_slack_e2e import CHART_CODE, share_sales, wait_card
 

@@ -16,8 +16,7 @@ from tests.conftest import free_port
 from tests.engine_helpers import Model, is_answer_request
 from tests.fakes.groq_fixture import FAKE_GROQ_KEY
 from tests.fakes.groq_server import FakeGroq, Reply
-from tests.fakes.slack_events import message_event
-from tests.fakes.slack_server import FakeSlack
+from tests.fakes.slack import FakeSlack, message_event
 from tests.test_slack_e2e import share_sales, wait_card
 
 

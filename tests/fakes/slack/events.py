@@ -1,6 +1,6 @@
 """Builders for what Slack sends an app: events, their Events API envelope, slash commands, block actions.
 
-The shapes follow Slack's payloads as bolt 1.30 parses them; defaults come from `slack_common` so a bolt
+The shapes follow Slack's payloads as bolt 1.30 parses them; defaults come from `common` so a bolt
 app pointed at the fake sees one consistent workspace. Every builder returns a fresh plain dict.
 """
 
@@ -10,7 +10,7 @@ import time
 import uuid
 from typing import Any
 
-from tests.fakes.slack_common import (
+from tests.fakes.slack.common import (
     API_APP_ID,
     BOT_ID,
     BOT_USER_ID,

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-from tests.fakes.slack_events import Event, command_payload, event_envelope
+from tests.fakes.slack.events import Event, command_payload, event_envelope
 
 
 def signature_headers(signing_secret: str, body: str, timestamp: int | None = None) -> dict[str, str]:
@@ -69,7 +69,7 @@ async def send_event(
     Args:
         app_url: The app's request URL, e.g. `http://127.0.0.1:PORT/slack/events`.
         signing_secret: The secret to sign with (a wrong one must get a 401 from a bolt app).
-        event: The inner event (see the `slack_events` builders).
+        event: The inner event (see the `events` builders).
         event_id: Reuse an id to model a redelivery; a fresh one otherwise.
         retry_num: When set, adds `X-Slack-Retry-Num` and `X-Slack-Retry-Reason` as a Slack retry does.
         retry_reason: The retry reason (`http_timeout`, `http_error`, `too_many_redirects`, `unknown_error`).

@@ -1,6 +1,6 @@
 """A local, on-the-wire fake of Slack for end-to-end tests of the real bolt app and slack_sdk clients.
 
-`FakeSlack` is the wire server (`slack_wire.SlackWire`: Web API, file download and upload URLs, response
+`FakeSlack` is the wire server (`wire.SlackWire`: Web API, file download and upload URLs, response
 URLs, Socket Mode WebSocket) plus what tests need around it:
   - views of the workspace: `thread_messages`, `uploaded_files`, `statuses`, `ephemeral_messages`, `calls`;
   - waiting on conditions, never on sleeps: `await fake.wait_for("chat.postMessage", lambda c: ...)`;
@@ -16,12 +16,12 @@ from typing import Any, TypeVar
 
 import aiohttp
 
-from tests.fakes import slack_delivery
-from tests.fakes.slack_common import BOT_USER_ID, DEFAULT_USER, TEAM_ID, new_id
-from tests.fakes.slack_events import Event, block_actions_payload, command_payload, event_envelope
-from tests.fakes.slack_files import Share, StoredFile
-from tests.fakes.slack_socket import Ack
-from tests.fakes.slack_wire import Download, RecordedCall, ResponseUrlPost, SlackWire
+from tests.fakes.slack import delivery
+from tests.fakes.slack.common import BOT_USER_ID, DEFAULT_USER, TEAM_ID, new_id
+from tests.fakes.slack.events import Event, block_actions_payload, command_payload, event_envelope
+from tests.fakes.slack.files import Share, StoredFile
+from tests.fakes.slack.socket_mode import Ack
+from tests.fakes.slack.wire import Download, RecordedCall, ResponseUrlPost, SlackWire
 
 __all__ = ["Ack", "Download", "FakeSlack", "RecordedCall", "ResponseUrlPost", "StoredFile"]
 
@@ -129,13 +129,13 @@ class FakeSlack(SlackWire):
         )
 
     async def send_event(self, app_url: str, event: Event, **kwargs: Any) -> aiohttp.ClientResponse:
-        """Seed `event` and POST it signed to the app (`slack_delivery.send_event` options apply)."""
+        """Seed `event` and POST it signed to the app (`delivery.send_event` options apply)."""
         self.seed(event)
-        return await slack_delivery.send_event(app_url, self.signing_secret, event, **kwargs)
+        return await delivery.send_event(app_url, self.signing_secret, event, **kwargs)
 
     async def send_command(self, app_url: str, *, channel_id: str, **kwargs: Any) -> aiohttp.ClientResponse:
         """POST a signed slash command whose `response_url` is one of the fake's."""
-        return await slack_delivery.send_command(
+        return await delivery.send_command(
             app_url,
             self.signing_secret,
             response_url=self.new_response_url(),
@@ -148,7 +148,7 @@ class FakeSlack(SlackWire):
     ) -> aiohttp.ClientResponse:
         """POST a signed button click on the stored message `message_ts` (which must exist)."""
         payload = self._action_payload(action_id, value, channel, message_ts, **kwargs)
-        return await slack_delivery.send_action(app_url, self.signing_secret, payload)
+        return await delivery.send_action(app_url, self.signing_secret, payload)
 
     async def push_event(
         self, event: Event, *, event_id: str | None = None, retry_attempt: int = 0, retry_reason: str = ""

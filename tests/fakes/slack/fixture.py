@@ -1,6 +1,6 @@
-"""Fixture `fake_slack`: a running `FakeSlack` with the tokens below.
+"""Fixtures `fake_slack`, a running `FakeSlack` with the tokens below, and `web_client`, the SDK's client for it.
 
-Load with `pytest_plugins = ["tests.fakes.slack_fixture"]` in the root conftest. The fixture never sets
+Load with `pytest_plugins = ["tests.fakes.slack.fixture"]` in the root conftest. `fake_slack` never sets
 `SLACK_CLIENT_ID`/`SLACK_CLIENT_SECRET` (they would silently switch `AsyncApp` to OAuth) and removes them
 for the test, with the proxy variables the SDK would otherwise honour.
 """
@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from slack_sdk.web.async_client import AsyncWebClient
 
-from tests.fakes.slack_server import FakeSlack
+from tests.fakes.slack.server import FakeSlack
 
 FAKE_BOT_TOKEN = "xoxb-test"
 FAKE_APP_TOKEN = "xapp-test"
@@ -39,3 +40,9 @@ async def fake_slack(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeSlack
         yield server
     finally:
         await server.stop()
+
+
+@pytest.fixture
+def web_client(fake_slack: FakeSlack) -> AsyncWebClient:
+    """slack_sdk's real `AsyncWebClient`, carrying `FAKE_BOT_TOKEN`, pointed at `fake_slack`."""
+    return AsyncWebClient(token=FAKE_BOT_TOKEN, base_url=fake_slack.base_url, timeout=5)

@@ -13,7 +13,7 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
-from tests.fakes.slack_common import new_id
+from tests.fakes.slack.common import new_id
 
 
 @dataclass(frozen=True)

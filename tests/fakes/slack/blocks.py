@@ -34,31 +34,40 @@ def block_errors(blocks: Any) -> list[str]:
     errors: list[str] = []
     if len(blocks) > MAX_BLOCKS:
         errors.append(f"[ERROR] no more than {MAX_BLOCKS} items allowed [json-pointer:/blocks]")
-    markdown_total = 0
     for i, block in enumerate(blocks):
-        where = f"[json-pointer:/blocks/{i}]"
-        if not isinstance(block, dict) or block.get("type") not in KNOWN_TYPES:
-            kind = block.get("type") if isinstance(block, dict) else type(block).__name__
-            errors.append(f"[ERROR] unsupported type: {kind} {where}")
-            continue
-        kind = block["type"]
-        if kind == "section":
-            errors.extend(_section_errors(block, where))
-        elif kind == "header":
-            text = _text_of(block.get("text"))
-            if not 0 < len(text) <= MAX_HEADER_TEXT:
-                errors.append(f"[ERROR] must be between 1 and {MAX_HEADER_TEXT} characters {where}/text")
-        elif kind == "markdown":
-            markdown_total += len(str(block.get("text", "")))
-        elif kind == "table":
-            errors.extend(_table_errors(block, where))
+        errors.extend(_block_errors(block, f"[json-pointer:/blocks/{i}]"))
+    markdown_total = sum(
+        len(str(block.get("text", "")))
+        for block in blocks
+        if isinstance(block, dict) and block.get("type") == "markdown"
+    )
     if markdown_total > MAX_MARKDOWN_TOTAL:
         errors.append(f"[ERROR] markdown blocks exceed {MAX_MARKDOWN_TOTAL} characters in total [json-pointer:/blocks]")
     return errors
 
 
+def _block_errors(block: Any, where: str) -> list[str]:
+    if not isinstance(block, dict) or block.get("type") not in KNOWN_TYPES:
+        kind = block.get("type") if isinstance(block, dict) else type(block).__name__
+        return [f"[ERROR] unsupported type: {kind} {where}"]
+    kind = block["type"]
+    if kind == "section":
+        return _section_errors(block, where)
+    if kind == "header":
+        return _header_errors(block, where)
+    if kind == "table":
+        return _table_errors(block, where)
+    return []
+
+
 def _text_of(obj: Any) -> str:
     return str(obj.get("text", "")) if isinstance(obj, dict) else ""
+
+
+def _header_errors(block: dict[str, Any], where: str) -> list[str]:
+    if 0 < len(_text_of(block.get("text"))) <= MAX_HEADER_TEXT:
+        return []
+    return [f"[ERROR] must be between 1 and {MAX_HEADER_TEXT} characters {where}/text"]
 
 
 def _section_errors(block: dict[str, Any], where: str) -> list[str]:

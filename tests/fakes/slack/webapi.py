@@ -1,8 +1,8 @@
 """The fake workspace's state and its Web API methods, free of HTTP.
 
 Each method takes the parsed arguments (query, form and JSON merged) and returns Slack's JSON reply, or
-raises `ApiFailure` for an `{"ok": false, "error": …}` reply; the `files.*` methods live in `slack_uploads`.
-The server (`slack_wire.SlackWire`) does the wire part: authentication, recording, error injection.
+raises `ApiFailure` for an `{"ok": false, "error": …}` reply; the `files.*` methods live in `uploads`.
+The server (`wire.SlackWire`) does the wire part: authentication, recording, error injection.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import copy
 from functools import partial
 from typing import Any
 
-from tests.fakes import slack_uploads as uploads
-from tests.fakes.slack_args import (
+from tests.fakes.slack import uploads
+from tests.fakes.slack.args import (
     ApiFailure,
     Args,
     Method,
@@ -23,8 +23,8 @@ from tests.fakes.slack_args import (
     opt,
     req,
 )
-from tests.fakes.slack_blocks import MAX_MESSAGE_TEXT, block_errors
-from tests.fakes.slack_common import (
+from tests.fakes.slack.blocks import MAX_MESSAGE_TEXT, block_errors
+from tests.fakes.slack.common import (
     API_APP_ID,
     BOT_ID,
     BOT_NAME,
@@ -33,7 +33,7 @@ from tests.fakes.slack_common import (
     TEAM_ID,
     new_ts,
 )
-from tests.fakes.slack_files import PendingUpload, StoredFile
+from tests.fakes.slack.files import PendingUpload, StoredFile
 
 
 class Workspace:

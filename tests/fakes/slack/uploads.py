@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tests.fakes.slack_args import ApiFailure, Args, Reply, json_arg, opt, req
-from tests.fakes.slack_common import BOT_USER_ID, TEAM_ID, new_ts
-from tests.fakes.slack_files import PendingUpload, Share, StoredFile, guess_types, new_file_id
+from tests.fakes.slack.args import ApiFailure, Args, Reply, json_arg, opt, req
+from tests.fakes.slack.common import BOT_USER_ID, TEAM_ID, new_ts
+from tests.fakes.slack.files import PendingUpload, Share, StoredFile, guess_types, new_file_id
 
 if TYPE_CHECKING:
-    from tests.fakes.slack_webapi import Workspace
+    from tests.fakes.slack.webapi import Workspace
 
 
 def files_info(ws: Workspace, args: Args) -> Reply:

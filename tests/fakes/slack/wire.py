@@ -7,9 +7,9 @@ It serves:
   - file downloads at `url_private[_download]` (bot token required; otherwise an HTML login page, status 200,
     as real Slack answers) and the upload URLs of the `files_upload_v2` flow;
   - `response_url` hooks for slash commands and actions (recorded);
-  - the Socket Mode WebSocket that `apps.connections.open` hands out (see `slack_socket`).
+  - the Socket Mode WebSocket that `apps.connections.open` hands out (see `socket_mode`).
 
-Tests use its subclass `slack_server.FakeSlack`.
+Tests use its subclass `server.FakeSlack`.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.slack_args import ApiFailure
-from tests.fakes.slack_common import Notifier
-from tests.fakes.slack_socket import LINK_PATH, SocketModeHub
-from tests.fakes.slack_webapi import Workspace
+from tests.fakes.slack.args import ApiFailure
+from tests.fakes.slack.common import Notifier
+from tests.fakes.slack.socket_mode import LINK_PATH, SocketModeHub
+from tests.fakes.slack.webapi import Workspace
 
 APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 # Form and query bodies carry these as JSON strings; recorded calls show them decoded, as JSON bodies do.

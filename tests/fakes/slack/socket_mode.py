@@ -18,7 +18,7 @@ from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from tests.fakes.slack_common import API_APP_ID, Notifier
+from tests.fakes.slack.common import API_APP_ID, Notifier
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from agent.sandbox.e2b import E2BSandboxProvider
-from tests.fakes.e2b_server import FakeE2B
+from tests.fakes.e2b.server import FakeE2B
 
 
 @pytest.fixture
