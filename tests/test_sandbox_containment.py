@@ -83,6 +83,19 @@ for path in ("/proc/self/environ", "/proc/1/environ"):
     assert "SLACK_BOT_TOKEN" not in execution.stdout and "GROQ_API_KEY" not in execution.stdout
 
 
+async def test_no_process_of_the_jail_holds_the_bots_secrets(
+    provider: LocalSandboxProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """bwrap's own process is pid 1 in the jail; a kernel running as the bot's uid could read its environ."""
+    secret = f"gsk-secret-{uuid.uuid4().hex}"
+    monkeypatch.setenv("GROQ_API_KEY", secret)
+    box = await provider.create()
+    assert isinstance(box, LocalSandbox) and box.pid is not None
+    tree = [box.pid, *(int(p) for p in Path(f"/proc/{box.pid}/task/{box.pid}/children").read_text().split())]
+    environs = [Path(f"/proc/{pid}/environ").read_bytes() for pid in tree]
+    assert environs and all(secret.encode() not in e and b"GROQ_API_KEY" not in e for e in environs)
+
+
 @pytest.fixture
 def canaries() -> Iterator[list[Path]]:
     token = uuid.uuid4().hex

@@ -39,6 +39,10 @@ class JailLimits:
 DEFAULT_TOOL_PATH = "/usr/bin:/bin:/usr/sbin:/sbin"
 
 
+# The environment bwrap itself is started with (argv[0] is an absolute path, so PATH is a courtesy).
+JAIL_LAUNCH_ENV: dict[str, str] = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+
+
 def require_tools(search_path: str | None = None) -> dict[str, str]:
     """Find bwrap, setpriv and prlimit, or explain which Debian package to install."""
     found: dict[str, str] = {}

@@ -28,6 +28,7 @@ from jupyter_client.asynchronous.client import AsyncKernelClient
 from agent.errors import SandboxLost, SandboxUnavailable
 from agent.sandbox import jail, procs
 from agent.sandbox.base import DATA_DIR, Execution, ExecutionError
+from agent.sandbox.jail import JAIL_LAUNCH_ENV
 from agent.sandbox.kernel import CellTimeout, drain_until_idle, run_cell, send_interrupt
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,9 @@ class LocalSandbox:
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE,
             start_new_session=True,  # a Ctrl-C aimed at the bot must not reach the kernel
+            # bwrap's own process (pid 1 in the jail) keeps the environment it was started with, and a
+            # kernel running as the bot's uid can read /proc/1/environ: start it with no secrets at all.
+            env=JAIL_LAUNCH_ENV,
         )
         self._stderr_task = asyncio.create_task(self._read_stderr())
         info = json.loads((self._ipc_dir / "kernel.json").read_text())
