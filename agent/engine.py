@@ -19,11 +19,13 @@ import dataclasses
 import logging
 import time
 import weakref
+from typing import Literal
 
 from agent import texts
+from agent.analyst import AnalystLoop, LoopConfig
 from agent.answer import Answer, Attempt
 from agent.datasets import Datasets
-from agent.errors import ConfigError, DatasetError, LLMError, SandboxError
+from agent.errors import ConfigError, DatasetError, LLMError, SandboxError, ToolsUnsupported
 from agent.guard import check_code, screen_question
 from agent.llm.base import LLM, ChatMessage, Usage
 from agent.llm.codegen import extract_code, strip_reasoning
@@ -37,11 +39,13 @@ from agent.llm.prompts import (
     repair_message,
 )
 from agent.progress import OnProgress, Progress, report
-from agent.sandbox.base import Execution
+from agent.sandbox.base import Execution, output_text
 from agent.sessions import Sessions
 from agent.store import DatasetRecord, Store, Turn
 
 log = logging.getLogger(__name__)
+
+Mode = Literal["auto", "loop", "one-shot"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,6 +60,11 @@ class EngineConfig:
         stdout_cap: Characters of raw output kept with an answer.
         thread_lock: Run one question per thread at a time in this process; for callers that do not
             order questions themselves (the job queue does).
+        mode: "loop" (the model works through the run_python tool and sees every result), "one-shot"
+            (one fenced cell, repaired on error, then a second call for the answer), or "auto": the loop
+            when the model takes tools, else one-shot.
+        max_steps: Tool calls per question in the loop before the model must answer.
+        token_budget: Tokens per question in the loop after which the model must answer.
     """
 
     max_attempts: int = 3
@@ -64,6 +73,9 @@ class EngineConfig:
     memory_turns: int = 6
     stdout_cap: int = 20_000
     thread_lock: bool = True
+    mode: Mode = "auto"
+    max_steps: int = 8
+    token_budget: int = 60_000
 
 
 class Engine:
@@ -78,6 +90,15 @@ class Engine:
         self._datasets = datasets
         self.config = config or EngineConfig()
         self._slots = asyncio.Semaphore(self.config.max_concurrent)
+        cfg = self.config
+        self._loop = AnalystLoop(
+            llm,
+            sessions,
+            store,
+            LoopConfig(cfg.max_steps, cfg.token_budget, cfg.cell_timeout_s, cfg.max_attempts, cfg.stdout_cap),
+        )
+        # Turned off for the process when the server refuses tools, so later questions go straight to one-shot.
+        self._tools = cfg.mode == "loop" or (cfg.mode == "auto" and llm.supports_tools)
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     async def add_dataset(self, thread: str, name: str, data: bytes) -> DatasetRecord:
@@ -147,10 +168,17 @@ class Engine:
             return Answer("failed", texts.NO_DATA, question, error=texts.NO_DATA, cause="no_data")
         usage = Usage()
         try:
+            if self._tools and self.config.mode != "one-shot":
+                try:
+                    turns = await self._store.turns(thread, last=self.config.memory_turns)
+                    return await self._loop.ask(thread, question, records, turns, usage, on_progress)
+                except ToolsUnsupported:
+                    log.warning("llm_refuses_tools: answering with one-shot from now on")
+                    self._tools = False
             return await self._solve(thread, question, records, usage, on_progress)
         except (LLMError, ConfigError, SandboxError, DatasetError) as exc:
             log.warning("question_failed thread=%s kind=%s", thread, type(exc).__name__)
-            return Answer("failed", str(exc), question, error=str(exc), usage=_usage(usage), cause="unavailable")
+            return Answer("failed", str(exc), question, error=str(exc), usage=usage.as_dict(), cause="unavailable")
 
     async def _solve(
         self, thread: str, question: str, records: list[DatasetRecord], usage: Usage, on_progress: OnProgress | None
@@ -216,7 +244,7 @@ class Engine:
         if charts:
             await report(on_progress, Progress("drawing_charts", f"Drawing {len(charts)} chart(s)…"))
         await report(on_progress, Progress("writing_answer", "Writing the answer…"))
-        output = _output_text(execution)
+        output = output_text(execution)
         if not output.strip() and not charts:
             text = texts.EMPTY_OUTPUT
         else:
@@ -237,7 +265,7 @@ class Engine:
             charts=charts,
             attempts=tuple(attempts),
             resurrected=resurrected,
-            usage=_usage(usage),
+            usage=usage.as_dict(),
         )
 
     async def _write_answer(
@@ -274,7 +302,7 @@ class Engine:
             attempts=tuple(attempts),
             error=text,
             resurrected=resurrected,
-            usage=_usage(usage),
+            usage=usage.as_dict(),
             cause="code_failed",
         )
 
@@ -289,29 +317,13 @@ def _refused_code(question: str, attempts: list[Attempt], usage: Usage) -> Answe
         code=attempts[-1].code,
         attempts=tuple(attempts),
         error=text,
-        usage=_usage(usage),
+        usage=usage.as_dict(),
         cause="code_refused",
     )
 
 
-def _output_text(execution: Execution) -> str:
-    text = execution.stdout
-    if execution.main_text and not execution.main_text.startswith(("<Axes", "<Figure", "<matplotlib")):
-        text += ("\n" if text and not text.endswith("\n") else "") + execution.main_text
-    return text
-
-
 def _clean_answer(text: str) -> str:
     return strip_reasoning(text).strip()
-
-
-def _usage(usage: Usage) -> dict[str, int]:
-    return {
-        "calls": usage.calls,
-        "prompt_tokens": usage.prompt_tokens,
-        "completion_tokens": usage.completion_tokens,
-        "total_tokens": usage.total_tokens,
-    }
 
 
 __all__ = ["Answer", "ChatMessage", "Engine", "EngineConfig"]

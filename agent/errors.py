@@ -7,8 +7,9 @@
     │   ├── SandboxUnavailable a sandbox cannot be started at all (jail missing, provider refused)
     │   └── SandboxLost        a sandbox that existed is gone (killed, expired, crashed, unknown id)
     └── LLMError               the model failed in a way that is not the user's fault
-        └── LLMUnavailable     the model could not be reached within the retry budget
-                               (fields: attempts, retry_after, last)
+        ├── LLMUnavailable     the model could not be reached within the retry budget
+        │                      (fields: attempts, retry_after, last)
+        └── ToolsUnsupported   the server refused the request because it offered tools
 
 A failing *user cell* is not an exception: it is `Execution.error`, a value, the way e2b's
 code interpreter reports it. Only a sandbox that is gone raises. A guard refusal is not an exception
@@ -71,3 +72,7 @@ class LLMUnavailable(LLMError):
         self.attempts = attempts
         self.retry_after = retry_after
         self.last = last
+
+
+class ToolsUnsupported(LLMError):
+    """The model or server does not take tools; the engine answers with fenced code instead."""

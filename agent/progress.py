@@ -9,7 +9,17 @@ from typing import Literal
 
 log = logging.getLogger(__name__)
 
-Stage = Literal["loading_data", "writing_code", "running", "fixing", "resurrecting", "drawing_charts", "writing_answer"]
+Stage = Literal[
+    "loading_data",
+    "inspecting",
+    "writing_code",
+    "running",
+    "step",
+    "fixing",
+    "resurrecting",
+    "drawing_charts",
+    "writing_answer",
+]
 
 
 @dataclass(frozen=True)

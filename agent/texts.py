@@ -35,3 +35,4 @@ MODEL_NOT_FOUND = (
     "LLM_MODEL {model!r} does not exist or this GROQ_API_KEY has no access to it; "
     "set LLM_MODEL to a current model such as openai/gpt-oss-120b."
 )
+LLM_NO_TOOLS = "LLM_MODEL {model!r} does not take tools here; answering with code in plain replies instead."

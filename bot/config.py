@@ -10,10 +10,13 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from dotenv import dotenv_values
 
+from agent.engine import Mode
 from agent.errors import ConfigError
+from agent.llm.base import ReasoningEffort
 
 DEFAULT_MODEL = "openai/gpt-oss-120b"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -45,6 +48,20 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+MODES: dict[str, Mode] = {"auto": "auto", "loop": "loop", "one-shot": "one-shot"}
+EFFORTS: dict[str, ReasoningEffort] = {"low": "low", "medium": "medium", "high": "high"}
+T = TypeVar("T")
+
+
+def _choice(env: Mapping[str, str], name: str, choices: Mapping[str, T], default: T) -> T:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {raw!r}.")
+    return choices[raw]
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable, with the documented defaults (README, configuration table)."""
@@ -67,6 +84,9 @@ class Settings:
     retention_days: int = 7
     cell_timeout_s: float = 120.0
     log_level: str = "INFO"
+    analyst_mode: Mode = "auto"
+    max_steps: int = 8
+    reasoning_effort: ReasoningEffort | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -97,6 +117,9 @@ class Settings:
             retention_days=_int(env, "RETENTION_DAYS", 7),
             cell_timeout_s=_float(env, "CELL_TIMEOUT_S", 120.0),
             log_level=(env.get("LOG_LEVEL", "").strip() or "INFO").upper(),
+            analyst_mode=_choice(env, "ANALYST_MODE", MODES, "auto"),
+            max_steps=_int(env, "MAX_STEPS", 8),
+            reasoning_effort=_choice(env, "LLM_REASONING_EFFORT", EFFORTS, None),
         )
 
     @classmethod

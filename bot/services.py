@@ -65,9 +65,20 @@ def build_services(settings: Settings, *, namespace: str | None = None, queued: 
     store = Store(client, namespace=namespace or settings.redis_prefix, retention_days=settings.retention_days)
     provider = make_sandbox_provider(settings)
     sessions = Sessions(store, provider)
-    llm = GroqLLM(settings.groq_api_key, settings.llm_model, settings.groq_base_url)
+    llm = GroqLLM(
+        settings.groq_api_key, settings.llm_model, settings.groq_base_url, reasoning_effort=settings.reasoning_effort
+    )
     datasets = Datasets(store, max_bytes=settings.max_file_mb << 20)
     engine = Engine(
-        store, sessions, llm, datasets, EngineConfig(cell_timeout_s=settings.cell_timeout_s, thread_lock=not queued)
+        store,
+        sessions,
+        llm,
+        datasets,
+        EngineConfig(
+            cell_timeout_s=settings.cell_timeout_s,
+            thread_lock=not queued,
+            mode=settings.analyst_mode,
+            max_steps=settings.max_steps,
+        ),
     )
     return Services(client, store, provider, sessions, llm, engine)

@@ -17,7 +17,7 @@ from agent.sandbox.local import LocalSandboxProvider
 from agent.sessions import Sessions
 from agent.store import Store
 from tests.fakes.groq_fixture import make_groq_llm
-from tests.fakes.groq_server import FakeGroq
+from tests.fakes.groq_server import FakeGroq, Reply, run_python
 
 ANSWER_MARKER = "Write the answer"
 
@@ -27,13 +27,27 @@ def fenced(code: str) -> str:
 
 
 def is_answer_request(body: dict[str, Any]) -> bool:
-    return ANSWER_MARKER in str(body["messages"][0]["content"])
+    """The one-shot path's answer call, a loop turn right after a cell ran, or a loop call without tools."""
+    system = str(body["messages"][0]["content"])
+    in_loop = "run_python" in system
+    return ANSWER_MARKER in system or body["messages"][-1]["role"] == "tool" or (in_loop and not offers_tools(body))
+
+
+def starts_a_question(body: dict[str, Any]) -> bool:
+    """The request that begins work on a question (one-shot: the code request; loop: the first step)."""
+    messages = body["messages"]
+    one_shot = "Write the code" in str(messages[-1]["content"])
+    return one_shot or (offers_tools(body) and len(messages) == 2)
+
+
+def offers_tools(body: dict[str, Any]) -> bool:
+    return bool(body.get("tools"))
 
 
 def output_of(body: dict[str, Any]) -> str:
     """The executed output the engine showed the model when asking for the answer."""
     prompt = str(body["messages"][-1]["content"])
-    match = re.search(r"<output>\n(.*?)\n</output>", prompt, flags=re.DOTALL)
+    match = re.search(r"<output>\n(?:stdout:\n)?(.*?)\n(?:\n|</output>)", prompt, flags=re.DOTALL)
     return match.group(1) if match else ""
 
 
@@ -43,18 +57,28 @@ def echo_answer(body: dict[str, Any]) -> str:
 
 
 class Model:
-    """A scripted model: code replies in order (per thread marker if given), answers from output."""
+    """A scripted model: code in order, then an answer from the output.
+
+    Offered tools, it calls `run_python` with the next cell and answers once a cell ran without error;
+    otherwise (the one-shot path) it replies with a fenced block and answers when asked to.
+    """
 
     def __init__(self, codes: list[str], answer: Callable[[dict[str, Any]], str] = echo_answer) -> None:
         self.codes = list(codes)
         self.answer = answer
 
-    def __call__(self, body: dict[str, Any]) -> str:
-        if is_answer_request(body):
+    def __call__(self, body: dict[str, Any]) -> str | Reply:
+        if is_answer_request(body) and not _last_cell_failed(body):
             return self.answer(body)
         if not self.codes:
             raise AssertionError("the engine asked for more code than the test scripted")
-        return fenced(self.codes.pop(0))
+        code = self.codes.pop(0)
+        return run_python(code) if offers_tools(body) else fenced(code)
+
+
+def _last_cell_failed(body: dict[str, Any]) -> bool:
+    last = body["messages"][-1]
+    return last["role"] == "tool" and ("\nerror: " in str(last["content"]) or "Not run:" in str(last["content"]))
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,10 @@ import asyncio
 import os
 import signal
 
+import pytest
+
 from agent import texts as engine_texts
-from agent.engine import EngineConfig
+from agent.engine import EngineConfig, Mode
 from agent.sandbox.local import LocalSandboxProvider
 from tests.engine_helpers import SALES_CSV, Model, Recorder, fenced, is_answer_request, running_engine, running_parts
 from tests.fakes.groq_server import FakeGroq, rate_limited, server_error
@@ -24,12 +26,18 @@ print(f"Top region: {totals.index[0]} with {totals.iloc[0]:.2f}")
 """
 
 
+BOTH_MODES = pytest.mark.parametrize("mode", ["loop", "one-shot"])
+MODE_STAGES = {"loop": {"inspecting", "step"}, "one-shot": {"writing_code", "running"}}
+
+
+@BOTH_MODES
 async def test_a_question_is_answered_from_real_output_with_a_chart(
-    redis_url: str, namespace: str, fake_groq: FakeGroq
+    redis_url: str, namespace: str, fake_groq: FakeGroq, mode: Mode
 ) -> None:
     fake_groq.respond_with(Model(["import matplotlib.pyplot as plt\n" + TOTAL_BY_REGION]))
     progress = Recorder()
-    async with running_engine(redis_url, namespace, fake_groq) as engine:
+    config = EngineConfig(cell_timeout_s=30, mode=mode)
+    async with running_engine(redis_url, namespace, fake_groq, config=config) as engine:
         await engine.add_dataset(THREAD, "sales.csv", SALES_CSV)
         answer = await engine.ask(THREAD, "Which region sells the most?", progress)
     assert answer.status == "answered", answer.error
@@ -39,20 +47,22 @@ async def test_a_question_is_answered_from_real_output_with_a_chart(
     assert len(answer.charts) == 1 and answer.charts[0].startswith(PNG_MAGIC)
     assert len(answer.attempts) == 1 and answer.code is not None and "groupby" in answer.code
     assert answer.usage["calls"] == 2
-    assert {"loading_data", "writing_code", "running", "drawing_charts", "writing_answer"} <= set(progress.stages)
+    assert {"loading_data", "drawing_charts", "writing_answer", *MODE_STAGES[mode]} <= set(progress.stages)
     # The model saw the dataset profile and the sandbox's versions.
     first_prompt = fake_groq.requests[0].prompt
     assert "revenue_usd" in first_prompt and "pandas" in first_prompt and "`sales`" in first_prompt
 
 
+@BOTH_MODES
 async def test_a_wrong_column_is_healed_with_the_real_columns_in_the_repair_prompt(
-    redis_url: str, namespace: str, fake_groq: FakeGroq
+    redis_url: str, namespace: str, fake_groq: FakeGroq, mode: Mode
 ) -> None:
     wrong = "print(df['Revenue'].sum())"
     right = "print(round(df['revenue_usd'].sum(), 2))"
     fake_groq.respond_with(Model([wrong, right]))
     progress = Recorder()
-    async with running_engine(redis_url, namespace, fake_groq) as engine:
+    config = EngineConfig(cell_timeout_s=30, mode=mode)
+    async with running_engine(redis_url, namespace, fake_groq, config=config) as engine:
         await engine.add_dataset(THREAD, "sales.csv", SALES_CSV)
         answer = await engine.ask(THREAD, "What is total revenue?", progress)
     assert answer.status == "answered"
@@ -65,11 +75,13 @@ async def test_a_wrong_column_is_healed_with_the_real_columns_in_the_repair_prom
     assert "fixing" in progress.stages
 
 
+@BOTH_MODES
 async def test_three_failures_end_in_a_clear_failure_carrying_every_attempt(
-    redis_url: str, namespace: str, fake_groq: FakeGroq
+    redis_url: str, namespace: str, fake_groq: FakeGroq, mode: Mode
 ) -> None:
     fake_groq.respond_with(Model(["df['nope']", "df.no_such_method()", "1 / 0"]))
-    async with running_engine(redis_url, namespace, fake_groq) as engine:
+    config = EngineConfig(cell_timeout_s=30, mode=mode)
+    async with running_engine(redis_url, namespace, fake_groq, config=config) as engine:
         await engine.add_dataset(THREAD, "sales.csv", SALES_CSV)
         answer = await engine.ask(THREAD, "Break please", None)
     assert answer.status == "failed"
@@ -194,14 +206,16 @@ async def test_two_threads_run_concurrently_without_seeing_each_others_data(
     assert "sum=222" in b.stdout and "beta" in b.stdout and "alpha" not in b.stdout
 
 
+@BOTH_MODES
 async def test_an_answer_with_an_invented_number_is_rewritten_from_the_output(
-    redis_url: str, namespace: str, fake_groq: FakeGroq
+    redis_url: str, namespace: str, fake_groq: FakeGroq, mode: Mode
 ) -> None:
     answers = iter(["Total revenue is *912.40*.", "Total revenue is *855.75*."])
     fake_groq.respond_with(
         Model(["print(f\"total revenue: {df['revenue_usd'].sum():.2f}\")"], answer=lambda body: next(answers))
     )
-    async with running_engine(redis_url, namespace, fake_groq) as engine:
+    config = EngineConfig(cell_timeout_s=30, mode=mode)
+    async with running_engine(redis_url, namespace, fake_groq, config=config) as engine:
         await engine.add_dataset(THREAD, "sales.csv", SALES_CSV)
         answer = await engine.ask(THREAD, "What is total revenue?")
     assert answer.text == "Total revenue is *855.75*."

@@ -5,18 +5,48 @@ Providers (today `agent.llm.groq`) implement `LLM`; the engine sees only these t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal, Protocol, TypedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, NotRequired, Protocol, TypedDict
 
-Role = Literal["system", "user", "assistant"]
+Role = Literal["system", "user", "assistant", "tool"]
+ReasoningEffort = Literal["low", "medium", "high"]
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One call of a tool the model asked for.
+
+    Attributes:
+        call_id: The provider's id, echoed back with the result.
+        name: The tool's name as the model wrote it (it may name a tool we never declared).
+        arguments: The arguments exactly as sent: normally a JSON object, sometimes bare code.
+    """
+
+    call_id: str
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """A tool the model may call: a name, what it does, and a JSON Schema of its arguments."""
+
+    name: str
+    description: str
+    parameters: Mapping[str, object] = field(default_factory=dict)
 
 
 class ChatMessage(TypedDict):
-    """One chat turn sent to the model."""
+    """One chat turn sent to the model.
+
+    An assistant turn may carry the tool calls it made; a "tool" turn answers one of them.
+    """
 
     role: Role
     content: str
+    tool_calls: NotRequired[tuple[ToolCall, ...]]
+    tool_call_id: NotRequired[str]
 
 
 @dataclass(frozen=True)
@@ -30,8 +60,9 @@ class Completion:
         completion_tokens: Tokens generated.
         total_tokens: Both together.
         duration_s: Wall time of the whole call, retries and waits included.
-        finish_reason: "stop", or "length" when `max_tokens` cut the reply short.
+        finish_reason: "stop", "tool_calls", or "length" when `max_tokens` cut the reply short.
         attempts: HTTP attempts made (1 when the first one succeeded).
+        tool_calls: The tools the model asked to run, in order (empty for a plain reply).
     """
 
     text: str
@@ -42,6 +73,7 @@ class Completion:
     duration_s: float
     finish_reason: str = "stop"
     attempts: int = 1
+    tool_calls: tuple[ToolCall, ...] = ()
 
 
 @dataclass
@@ -60,9 +92,25 @@ class Usage:
         self.completion_tokens += completion.completion_tokens
         self.total_tokens += completion.total_tokens
 
+    def as_dict(self) -> dict[str, int]:
+        """The totals as `Answer.usage` carries them."""
+        return {
+            "calls": self.calls,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "total_tokens": self.total_tokens,
+        }
+
 
 class LLM(Protocol):
-    """Anything that turns chat messages into a completion."""
+    """Anything that turns chat messages into a completion.
+
+    Attributes:
+        supports_tools: Whether the model can be offered tools (`tools=`); the engine falls back to
+            fenced code in plain replies when it cannot.
+    """
+
+    supports_tools: bool
 
     async def complete(
         self,
@@ -70,8 +118,9 @@ class LLM(Protocol):
         *,
         temperature: float = 0.0,
         max_tokens: int | None = None,
+        tools: Sequence[ToolSpec] = (),
     ) -> Completion:
-        """Return the model's reply to `messages`.
+        """Return the model's reply to `messages`, offering it `tools`.
 
         Raises:
             LLMUnavailable: the model stayed unreachable through every retry.

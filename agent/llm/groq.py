@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import time
+import uuid
 from collections.abc import Sequence
 
 import groq
@@ -19,14 +19,18 @@ from groq.types.chat import (
     ChatCompletion,
     ChatCompletionAssistantMessageParam,
     ChatCompletionMessageParam,
+    ChatCompletionMessageToolCallParam,
     ChatCompletionSystemMessageParam,
+    ChatCompletionToolMessageParam,
+    ChatCompletionToolParam,
     ChatCompletionUserMessageParam,
 )
 
 from agent import texts
-from agent.errors import ConfigError, LLMError, LLMUnavailable
-from agent.llm.base import ChatMessage, Completion
-from agent.llm.groq_errors import Failure, classify
+from agent.errors import ConfigError, LLMError
+from agent.llm.base import ChatMessage, Completion, ReasoningEffort, ToolCall, ToolSpec
+from agent.llm.groq_errors import RecoveredToolCall, classify, recover_tool_call
+from agent.llm.retry import Failure, RetryPolicy, with_retries
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +52,8 @@ class GroqLLM:
         max_attempts: Most HTTP attempts per call.
         base_wait_s: First back-off wait when the server gives no `retry-after`; doubles per attempt.
         max_wait_s: Cap on any single wait, `retry-after` included.
+        reasoning_effort: `LLM_REASONING_EFFORT` for reasoning models (gpt-oss, qwen3); None sends none.
+        supports_tools: Offer tools to the model (`LLM_TOOLS`); off means the engine's one-shot path.
     """
 
     def __init__(
@@ -61,6 +67,8 @@ class GroqLLM:
         max_attempts: int = 5,
         base_wait_s: float = 1.0,
         max_wait_s: float = 20.0,
+        reasoning_effort: ReasoningEffort | None = None,
+        supports_tools: bool = True,
     ) -> None:
         if not api_key:
             raise ConfigError(texts.GROQ_NO_KEY)
@@ -69,11 +77,10 @@ class GroqLLM:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         self.model = model
+        self.supports_tools = supports_tools
         self._timeout_s = timeout_s
-        self._budget_s = retry_budget_s
-        self._max_attempts = max_attempts
-        self._base_wait_s = base_wait_s
-        self._max_wait_s = max_wait_s
+        self._policy = RetryPolicy(max_attempts, retry_budget_s, base_wait_s, max_wait_s)
+        self._reasoning_effort = reasoning_effort
         self._client = groq.AsyncGroq(
             api_key=api_key,
             base_url=base_url or GROQ_DEFAULT_BASE_URL,
@@ -100,8 +107,12 @@ class GroqLLM:
         *,
         temperature: float = 0.0,
         max_tokens: int | None = None,
+        tools: Sequence[ToolSpec] = (),
     ) -> Completion:
         """Send `messages` to the model, retrying transient failures within the budget.
+
+        A tool call Groq could not parse (400 `tool_use_failed`) is not an error: the code it carried
+        in `failed_generation` comes back as the tool call it was meant to be.
 
         Raises:
             LLMUnavailable: rate-limited, down or timing out through every attempt.
@@ -109,10 +120,10 @@ class GroqLLM:
             LLMError: Groq refused this particular request (e.g. it is too large).
         """
         payload = [_to_param(m) for m in messages]
+        offered = [_to_tool(t) for t in tools] if tools and self.supports_tools else groq.omit
         started = time.monotonic()
-        attempt = 0
-        while True:
-            attempt += 1
+
+        async def attempt(number: int) -> Completion:
             try:
                 async with asyncio.timeout(self._timeout_s + 1.0):
                     response = await self._client.chat.completions.create(
@@ -120,49 +131,29 @@ class GroqLLM:
                         messages=payload,
                         temperature=temperature,
                         max_completion_tokens=groq.omit if max_tokens is None else max_tokens,
+                        tools=offered,
+                        reasoning_effort=self._reasoning_effort or groq.omit,
                         stream=False,
                     )
-            except (groq.APIError, TimeoutError) as exc:
-                failure, cause = classify(exc, self.model), exc
-            else:
-                return _to_completion(response, time.monotonic() - started, attempt)
+            except groq.BadRequestError as exc:
+                recovered = recover_tool_call(exc)
+                if recovered is None:
+                    raise
+                log.info("llm tool_use_failed model=%s: recovered the call from failed_generation", self.model)
+                return _recovered(recovered, self.model, time.monotonic() - started, number)
+            return _to_completion(response, time.monotonic() - started, number)
 
-            if failure.error is not None:
-                log.error("llm call failed model=%s attempt=%d reason=%s", self.model, attempt, failure.reason)
-                raise failure.error from cause
-            wait = self._wait_for(attempt, failure)
-            elapsed = time.monotonic() - started
-            # Judge the budget by what the server asked for, not by our capped wait: a daily-quota
-            # 429 asking for an hour is given up at once instead of being retried every few seconds.
-            asked = max(wait, failure.retry_after or 0.0)
-            if attempt >= self._max_attempts or elapsed + asked > self._budget_s:
-                log.warning(
-                    "llm gave up model=%s attempts=%d elapsed=%.1fs reason=%s",
-                    self.model,
-                    attempt,
-                    elapsed,
-                    failure.reason,
-                )
-                message = texts.LLM_RATE_LIMITED if failure.kind == "rate_limited" else texts.LLM_DOWN
-                raise LLMUnavailable(
-                    message, attempts=attempt, retry_after=failure.retry_after, last=failure.reason
-                ) from cause
-            log.warning(
-                "llm attempt failed model=%s attempt=%d/%d reason=%s retry_in=%.2fs",
-                self.model,
-                attempt,
-                self._max_attempts,
-                failure.reason,
-                wait,
-            )
-            await asyncio.sleep(wait)
+        return await with_retries(attempt, self._classify, self._policy, self.model)
 
-    def _wait_for(self, attempt: int, failure: Failure) -> float:
-        if failure.retry_after is not None:
-            return min(max(failure.retry_after, 0.0), self._max_wait_s)
-        backoff = self._base_wait_s * 2.0 ** (attempt - 1)
-        # Jitter keeps many threads that failed together from retrying in lock-step.
-        return min(backoff * random.uniform(0.75, 1.0), self._max_wait_s)
+    def _classify(self, exc: Exception) -> Failure | None:
+        return classify(exc, self.model) if isinstance(exc, groq.APIError | TimeoutError) else None
+
+
+def _to_tool(spec: ToolSpec) -> ChatCompletionToolParam:
+    return {
+        "type": "function",
+        "function": {"name": spec.name, "description": spec.description, "parameters": dict(spec.parameters)},
+    }
 
 
 def _to_param(message: ChatMessage) -> ChatCompletionMessageParam:
@@ -172,7 +163,15 @@ def _to_param(message: ChatMessage) -> ChatCompletionMessageParam:
     if role == "user":
         return ChatCompletionUserMessageParam(role="user", content=content)
     if role == "assistant":
-        return ChatCompletionAssistantMessageParam(role="assistant", content=content)
+        # Never echo reasoning back (Groq rejects `reasoning_content` in a request): content and calls only.
+        calls = message.get("tool_calls", ())
+        if not calls:
+            return ChatCompletionAssistantMessageParam(role="assistant", content=content)
+        return ChatCompletionAssistantMessageParam(
+            role="assistant", content=content, tool_calls=[_to_call_param(c) for c in calls]
+        )
+    if role == "tool":
+        return ChatCompletionToolMessageParam(role="tool", content=content, tool_call_id=message["tool_call_id"])
     raise ValueError(f"unknown chat role {role!r}")
 
 
@@ -181,6 +180,9 @@ def _to_completion(response: ChatCompletion, duration_s: float, attempts: int) -
         raise LLMError(texts.LLM_EMPTY_REPLY)
     choice = response.choices[0]
     usage = response.usage
+    calls = tuple(
+        ToolCall(c.id, c.function.name, c.function.arguments) for c in choice.message.tool_calls or () if c.function
+    )
     return Completion(
         text=choice.message.content or "",
         model=response.model,
@@ -190,4 +192,14 @@ def _to_completion(response: ChatCompletion, duration_s: float, attempts: int) -
         duration_s=duration_s,
         finish_reason=choice.finish_reason,
         attempts=attempts,
+        tool_calls=calls,
     )
+
+
+def _to_call_param(call: ToolCall) -> ChatCompletionMessageToolCallParam:
+    return {"id": call.call_id, "type": "function", "function": {"name": call.name, "arguments": call.arguments}}
+
+
+def _recovered(recovered: RecoveredToolCall, model: str, duration_s: float, attempts: int) -> Completion:
+    call = ToolCall(f"recovered_{uuid.uuid4().hex[:12]}", recovered.name, recovered.arguments)
+    return Completion("", model, 0, 0, 0, duration_s, "tool_calls", attempts, (call,))

@@ -49,7 +49,7 @@ UNTRUSTED = (
 )
 
 
-def _datasets_block(datasets: Sequence[DatasetRecord]) -> str:
+def datasets_block(datasets: Sequence[DatasetRecord]) -> str:
     parts = []
     for index, record in enumerate(datasets):
         names = f"`{record.var_name}`" + (" (also `df`)" if index == 0 and record.var_name != "df" else "")
@@ -57,7 +57,7 @@ def _datasets_block(datasets: Sequence[DatasetRecord]) -> str:
     return "<datasets>\n" + "\n\n".join(parts) + "\n</datasets>"
 
 
-def _history_block(turns: Sequence[Turn]) -> str:
+def history_block(turns: Sequence[Turn]) -> str:
     if not turns:
         return ""
     lines = []
@@ -75,7 +75,7 @@ def code_messages(
     system = CODE_SYSTEM.format(data_dir=DATA_DIR) + "\n\n" + UNTRUSTED
     if versions:
         system += f"\n\nSandbox versions: {versions}. Write code that works with exactly these versions."
-    user = f"{_datasets_block(datasets)}\n\n{_history_block(turns)}Question: {question}\n\nWrite the code."
+    user = f"{datasets_block(datasets)}\n\n{history_block(turns)}Question: {question}\n\nWrite the code."
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
@@ -99,7 +99,7 @@ def column_hints(execution: Execution, datasets: Sequence[DatasetRecord]) -> str
     return "\n".join(lines)
 
 
-def _failing_line(code: str, traceback: str) -> str:
+def failing_line(code: str, traceback: str) -> str:
     """The line of the user's cell the error came from (IPython names that frame `Cell In[n], line k`)."""
     numbers = re.findall(r"Cell In\[\d+\], line (\d+)", traceback) or re.findall(r'"<[^>]*>", line (\d+)', traceback)
     if not numbers:
@@ -115,7 +115,7 @@ def repair_message(code: str, execution: Execution, datasets: Sequence[DatasetRe
     assert error is not None
     tail = "\n".join(error.traceback.strip().splitlines()[-12:])
     parts = [f"That code failed with {error.name}: {error.value[:500]}"]
-    if line := _failing_line(code, error.traceback):
+    if line := failing_line(code, error.traceback):
         parts.append(f"Failing line: {line}")
     parts.append(f"Traceback (last lines):\n{tail[-2500:]}")
     if hints := column_hints(execution, datasets):

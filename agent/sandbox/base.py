@@ -82,6 +82,14 @@ class Execution:
         }
 
 
+def output_text(execution: Execution) -> str:
+    """What a cell showed a person: its stdout, then the display of its last value (unless a figure)."""
+    text = execution.stdout
+    if execution.main_text and not execution.main_text.startswith(("<Axes", "<Figure", "<matplotlib")):
+        text += ("\n" if text and not text.endswith("\n") else "") + execution.main_text
+    return text
+
+
 class Sandbox(Protocol):
     """A live, stateful, isolated Python kernel."""
 

@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 _BOOT_FILE = Path(__file__).with_name("kernel_boot.py")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _UID_RANGE = (100_000, 165_000)
-INTERRUPT_GRACE_S = 5.0
+INTERRUPT_GRACE_S = 10.0  # generous: a loaded host can take seconds to schedule the kernel again
 _SHORT_TMP = "/tmp" if os.path.isdir("/tmp") else None
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import socket
 import time
 import uuid
@@ -29,6 +30,14 @@ CHAT_PATH = "/openai/v1/chat/completions"
 
 
 @dataclass(frozen=True)
+class Call:
+    """A tool call in a reply: `arguments` is sent as given (normally JSON text)."""
+
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True)
 class Reply:
     """A successful completion; token counts default to word counts."""
 
@@ -37,6 +46,13 @@ class Reply:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     delay_s: float = 0.0
+    tool_calls: tuple[Call, ...] = ()
+    reasoning: str | None = None  # sent as `reasoning`, as Groq does for reasoning models
+
+
+def run_python(code: str, *, text: str = "", reasoning: str | None = None) -> Reply:
+    """A reply that calls the `run_python` tool with `code`."""
+    return Reply(text, "tool_calls", tool_calls=(Call("run_python", json.dumps({"code": code})),), reasoning=reasoning)
 
 
 @dataclass(frozen=True)
@@ -49,6 +65,7 @@ class HTTPError:
     code: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
+    extra: Mapping[str, str] = field(default_factory=dict)  # more fields of the error object
 
 
 @dataclass(frozen=True)
@@ -102,6 +119,16 @@ def model_decommissioned(model: str) -> HTTPError:
         400,
         f"The model `{model}` has been decommissioned and is no longer supported.",
         code="model_decommissioned",
+    )
+
+
+def tool_use_failed(failed_generation: str) -> HTTPError:
+    """Groq's 400 when the model's tool call could not be parsed; what it wrote is in `failed_generation`."""
+    return HTTPError(
+        400,
+        "Failed to call a function. Please adjust your prompt. See 'failed_generation' for more details.",
+        code="tool_use_failed",
+        extra={"failed_generation": failed_generation},
     )
 
 
@@ -196,6 +223,9 @@ class FakeGroq:
             return self._error(invalid_api_key())
         if not isinstance(body, dict) or not _valid_messages(body.get("messages")):
             return self._error(HTTPError(400, "'messages' must be a non-empty list of {role, content}"))
+        if echoed := _echoed_reasoning(body["messages"]):
+            # Groq refuses a request that sends a reasoning model's reasoning back to it.
+            return self._error(HTTPError(400, f"'messages.{echoed}' : property 'reasoning' is unsupported"))
         model = body.get("model")
         if not isinstance(model, str) or (self.models is not None and model not in self.models):
             return self._error(model_not_found(str(model)))
@@ -234,7 +264,7 @@ class FakeGroq:
             "choices": [
                 {
                     "index": 0,
-                    "message": {"role": "assistant", "content": reply.text},
+                    "message": _message(reply),
                     "logprobs": None,
                     "finish_reason": reply.finish_reason,
                 }
@@ -254,8 +284,32 @@ class FakeGroq:
 
     @staticmethod
     def _error(err: HTTPError) -> web.Response:
-        payload = {"error": {"message": err.message, "type": err.type, "code": err.code}}
+        payload = {"error": {"message": err.message, "type": err.type, "code": err.code, **err.extra}}
         return web.json_response(payload, status=err.status, headers=dict(err.headers))
+
+
+def _message(reply: Reply) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": reply.text or None if reply.tool_calls else reply.text}
+    if reply.reasoning is not None:
+        message["reasoning"] = reply.reasoning
+    if reply.tool_calls:
+        message["tool_calls"] = [
+            {
+                "id": f"call_{uuid.uuid4().hex[:10]}",
+                "type": "function",
+                "function": {"name": c.name, "arguments": c.arguments},
+            }
+            for c in reply.tool_calls
+        ]
+    return message
+
+
+def _echoed_reasoning(messages: list[dict[str, Any]]) -> str | None:
+    for index, message in enumerate(messages):
+        for key in ("reasoning", "reasoning_content"):
+            if key in message:
+                return f"{index}.{key}"
+    return None
 
 
 def _valid_messages(messages: object) -> bool:
