@@ -130,3 +130,15 @@ def test_a_zip_that_understates_its_entry_count_is_still_refused() -> None:
 def test_deeply_nested_brackets_are_a_dataset_error_not_a_crash() -> None:
     message = refused(b"[" * 200_000, "deep.csv")
     assert message.startswith("deep.csv")
+
+
+@pytest.mark.parametrize("error", [RecursionError, MemoryError])
+def test_a_parser_running_out_of_stack_or_memory_is_a_dataset_error(
+    error: type[BaseException], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def exhausted(*_: object) -> None:
+        raise error
+
+    monkeypatch.setattr("agent.ingest.pipeline.type_columns", exhausted)
+    message = refused(b"id\n1\n", "data.csv")
+    assert message.startswith("data.csv ")
