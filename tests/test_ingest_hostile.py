@@ -121,8 +121,8 @@ def test_a_zip_listing_two_million_entries_is_refused_from_its_directory() -> No
 
 
 def test_a_zip_that_understates_its_entry_count_is_still_refused() -> None:
-    data = bytearray(_zip_of_many_entries(500_000))
-    struct.pack_into("<2H", data, len(data) - 12, 1, 1)  # "1 entry" over a directory of half a million
+    data = bytearray(_zip_of_many_entries(1_000_000))
+    struct.pack_into("<2H", data, len(data) - 14, 1, 1)  # "1 entry" over a directory of a million
     message = refused(bytes(data), "liar.zip")
     assert message.startswith("liar.zip")
 
