@@ -20,6 +20,8 @@ from agent.errors import DatasetError
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 _SAMPLE_CHARS = 1 << 16
+# Typing and profiling cost grows with every column; a wider file is refused before that work.
+MAX_COLUMNS = 2000
 _SAMPLE_ROWS = 200
 _MAX_TITLE_LINES = 20
 _FEW_TITLE_LINES = 3
@@ -58,11 +60,15 @@ def read_table(name: str, text: str) -> Table:
     text = text.removeprefix("\ufeff")
     shape = _sniff(text)
     rest = _drop_lines(text, shape.skipped_lines)
+    if shape.width > MAX_COLUMNS:
+        _refuse_wide(name, max(shape.width, _header_width(rest, shape.delimiter)))
     warnings: list[str] = []
     if shape.skipped_lines:
         s = "" if shape.skipped_lines == 1 else "s"
         warnings.append(f"skipped {shape.skipped_lines} line{s} above the header (a title or notes)")
     raw = _read_frame(rest, shape, warnings)
+    if raw.shape[1] > MAX_COLUMNS:  # wider than the sample showed (a very long header line)
+        _refuse_wide(name, raw.shape[1])
     header = [str(v) for v in raw.iloc[0].tolist()] if len(raw) else []
     data = raw.iloc[1:]
     if header and all(_NUMBER.match(h) for h in header[: shape.header_width]):
@@ -76,8 +82,9 @@ def read_table(name: str, text: str) -> Table:
     data.columns = pd.Index(names)
     keep = [c for i, c in enumerate(names) if header[i].strip() or (data[c] != "").any()]
     data = data[keep]
-    unnamed = [c for i, c in enumerate(names) if not header[i].strip() and c in keep]
-    extra = [c for i, c in enumerate(names) if i >= shape.header_width and c in keep]
+    kept = set(keep)
+    unnamed = [c for i, c in enumerate(names) if not header[i].strip() and c in kept]
+    extra = [c for i, c in enumerate(names) if i >= shape.header_width and c in kept]
     if extra and len(extra) < len(keep):
         warnings.append("the values past the last header column are in " + ", ".join(extra[:5]))
     unnamed = [c for c in unnamed if c not in extra]
@@ -89,6 +96,21 @@ def read_table(name: str, text: str) -> Table:
         raise DatasetError(f"{name} has a header but no rows; export it again with the data rows included.")
     delimiter = shape.delimiter if shape.delimiter in DELIMITERS else ","
     return Table(data, delimiter, shape.skipped_lines, tuple(warnings))
+
+
+def _header_width(rest: str, delimiter: str) -> int:
+    """Fields in the header record, read in full (the sample may cut a very long header line)."""
+    try:
+        return len(next(csv.reader(io.StringIO(rest, newline=""), delimiter=delimiter, strict=False), []))
+    except csv.Error:
+        return 0
+
+
+def _refuse_wide(name: str, width: int) -> None:
+    raise DatasetError(
+        f"{name} has {width:,} columns, more than the {MAX_COLUMNS:,} this bot reads; keep the columns "
+        "you need (or split the file by columns) and upload again."
+    )
 
 
 def _sample_records(text: str, delimiter: str) -> list[tuple[list[str], int]]:
@@ -245,11 +267,17 @@ def _clean_names(header: list[str], warnings: list[str]) -> list[str]:
     names: list[str] = []
     taken: set[str] = set()
     renamed: list[str] = []
+    # Suffixes below a base's last one are all taken (`taken` only grows), so each search resumes
+    # there: "a,a,a,…" costs one try per column instead of one per earlier duplicate.
+    next_suffix: dict[str, int] = {}
     for index, raw in enumerate(header):
         base = " ".join(raw.replace("\ufeff", "").split()) or f"column_{index + 1}"
-        name, n = base, 2
-        while name in taken:
-            name, n = f"{base}_{n}", n + 1
+        name = base
+        if name in taken:
+            n = next_suffix.get(base, 2)
+            while (name := f"{base}_{n}") in taken:
+                n += 1
+            next_suffix[base] = n + 1
         if name != base:
             renamed.append(f"{base!r} → {name!r}")
         taken.add(name)

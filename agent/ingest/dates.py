@@ -22,6 +22,9 @@ _XY = re.compile(r"(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}
 _NAMED = ("%d %b %Y", "%d-%b-%Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%d-%b-%y", "%b %d %Y")
 _NAMED_SHAPE = re.compile(r"\d{1,2}[ -][A-Za-z]{3,9}[ -]\d{2,4}|[A-Za-z]{3,9} \d{1,2},? \d{4}")
 _MIN_YEAR, _MAX_YEAR = 1678, 2261
+# The longest date written here ("2024-01-31T12:34:56.123456789+02:00") is 35 characters; a longer
+# cell is text, and the cap keeps the patterns cheap on hostile cells.
+MAX_DATE_CHARS = 64
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,7 @@ def parse_dates(values: Sequence[str], day_first_hint: bool) -> Dates | Undecide
         day_first_hint: the file uses decimal commas (European), so ambiguous dates are day-first.
     """
     present = [v for v in values if v.lower() not in NULL_TOKENS]
-    if not present:
+    if not present or any(len(v) > MAX_DATE_CHARS for v in present):
         return None
     series = pd.Series(list(values), dtype=object)
     empty = series.str.lower().isin(NULL_TOKENS)
@@ -74,7 +77,7 @@ def parse_dates(values: Sequence[str], day_first_hint: bool) -> Dates | Undecide
 
 def looks_like_date(value: str) -> bool:
     """A cheap, pattern-only test of one value (no parsing): ISO, y/m/d, d/m/y or m/d/y."""
-    return bool(_ISO.fullmatch(value) or _YMD.fullmatch(value) or _XY.fullmatch(value))
+    return len(value) <= MAX_DATE_CHARS and bool(_ISO.fullmatch(value) or _YMD.fullmatch(value) or _XY.fullmatch(value))
 
 
 def _day_month(

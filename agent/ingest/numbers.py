@@ -15,13 +15,14 @@ import numpy as np
 
 # Placeholders for "no value" in typed columns ("-" and "n/a" in a numeric column are not text).
 NULL_TOKENS = frozenset({"", "na", "n/a", "n.a.", "nan", "null", "none", "nil", "-", "--", "#n/a", "#na", "?"})
-_CURRENCY = re.compile(
-    r"^(?P<pre>[$€£¥₹₩₽]|R\$|(?:USD|EUR|GBP|CHF|JPY|CAD|AUD|INR)\s?)?\s*"
-    r"(?P<num>.*?)\s*(?P<post>[$€£¥₹₩₽]|\s?(?:USD|EUR|GBP|CHF|JPY|CAD|AUD|INR))?$"
-)
+# Longer cells are never numbers; the cap keeps every pattern below cheap however hostile the cell.
+MAX_NUMBER_CHARS = 64
+_SIGN_CHARS = "$€£¥₹₩₽"
+_CODES = frozenset({"USD", "EUR", "GBP", "CHF", "JPY", "CAD", "AUD", "INR"})
+_PREFIX = re.compile(r"[$€£¥₹₩₽]|R\$|(?:USD|EUR|GBP|CHF|JPY|CAD|AUD|INR)\s?")
 _DOT = re.compile(r"[+-]?(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)")
 _COMMA = re.compile(r"[+-]?(?:(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?|,\d+)")
-_SCI = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)[eE][+-]?\d+")
+_SCI = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)[eE][+-]?\d+")  # `\d+\.?\d*` backtracks quadratically
 _SPACED = re.compile(r"[+-]?\d{1,3}(?:[ \u00a0\u202f']\d{3})+(?:[.,]\d+)?")
 _LEADING_ZERO = re.compile(r"(?m)^[+-]?0\d")
 _AMBIGUOUS = re.compile(r"(?m)^[+-]?\d{1,3}[.,]\d{3}$")
@@ -72,7 +73,7 @@ def parse_numbers(values: Sequence[str], file_decimal: str | None) -> Numbers | 
         missing = np.fromiter((v.lower() in NULL_TOKENS for v in values), dtype=bool, count=len(values))
         present = [v for v, gap in zip(values, missing, strict=True) if not gap]
         joined = "\n".join(present)
-    if not present:
+    if not present or any(len(v) > MAX_NUMBER_CHARS for v in present):
         return None
     signs: set[str] = set()
     negative: np.ndarray | None = None
@@ -136,16 +137,18 @@ def _convert(joined: str, file_decimal: str | None, notes: list[str]) -> tuple[n
 
 def _core(raw: str) -> tuple[str, bool] | None:
     """(bare number text, negative?) once signs, percent, brackets and group spaces are gone."""
+    if len(raw) > MAX_NUMBER_CHARS:
+        return None
     text = raw.replace("\u2212", "-")
     negative = False
     if text.startswith("(") and text.endswith(")"):
         text, negative = text[1:-1].strip(), True
     text = text.removesuffix("%").rstrip()
-    match = _CURRENCY.match(text)
-    if match is None:
+    split = _split_currency(text)
+    if split is None:
         return None
-    text = match.group("num")
-    if text.startswith("-") and match.group("pre"):
+    pre, text, _ = split
+    if text.startswith("-") and pre:
         text = text[1:]
         negative = not negative
     if len(text) > 1 and text.endswith("-") and text[-2].isdigit():
@@ -157,11 +160,27 @@ def _core(raw: str) -> tuple[str, bool] | None:
     return text, negative
 
 
+def _split_currency(text: str) -> tuple[str, str, str] | None:
+    """(sign or code before, number, sign or code after) of a stripped value; None across a line break.
+
+    Done by hand: as one regex, the number's lazy match before optional spaces and sign backtracks
+    quadratically over a run of inner spaces.
+    """
+    prefix = _PREFIX.match(text)
+    pre = prefix.group(0) if prefix else ""
+    rest = text[len(pre) :]
+    post = rest[-1] if rest and rest[-1] in _SIGN_CHARS else rest[-3:] if rest[-3:] in _CODES else ""
+    number = rest[: len(rest) - len(post)].strip()
+    if "\n" in number:
+        return None
+    return pre, number, post
+
+
 def _signs(raw: str) -> set[str]:
-    match = _CURRENCY.match(raw.replace("(", "").replace(")", "").removesuffix("%").strip())
-    if match is None:
+    split = _split_currency(raw.replace("(", "").replace(")", "").removesuffix("%").strip())
+    if split is None:
         return set()
-    return {s.strip() for s in (match.group("pre"), match.group("post")) if s}
+    return {s.strip() for s in (split[0], split[2]) if s}
 
 
 def _notes(signs: set[str], percent: bool) -> list[str]:

@@ -119,6 +119,22 @@ def ingest(name: str, data: bytes, *, max_bytes: int) -> LoadedDataset:
     Raises:
         DatasetError: the file cannot be used; the message says what is wrong and what to do.
     """
+    try:
+        return _ingest(name, data, max_bytes=max_bytes)
+    except RecursionError:
+        # A hostile shape (e.g. brackets nested thousands deep) a parser recursed on: the file, not a
+        # crash to retry.
+        raise DatasetError(
+            f"{name} is nested too deeply to read as a table; export the data as a plain CSV and upload that."
+        ) from None
+    except MemoryError:
+        raise DatasetError(
+            f"{name} needs more memory to read than this bot has; filter it to the rows and columns you need "
+            "or split it into smaller files, then upload again."
+        ) from None
+
+
+def _ingest(name: str, data: bytes, *, max_bytes: int) -> LoadedDataset:
     text = read_text(name, data, max_bytes=max_bytes)
     table = read_table(name, text.text)
     typed = type_columns(table.frame, table.delimiter)

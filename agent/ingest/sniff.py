@@ -14,6 +14,7 @@ import io
 import json
 import lzma
 import re
+import struct
 import zipfile
 from dataclasses import dataclass
 from typing import IO
@@ -48,6 +49,16 @@ _BINARY = (
     (b"7z\xbc\xaf", "a 7-Zip archive", "extract the CSV and upload it (or zip/gzip it)"),
     (b"Rar!", "a RAR archive", "extract the CSV and upload it (or zip/gzip it)"),
 )
+# Decompression: read in chunks; past this many compressed-to-text times (and this many bytes) it is a bomb.
+_CHUNK = 1 << 20
+_MAX_EXPANSION = 200
+_RATIO_FREE_BYTES = 8 << 20
+# A zip holding one CSV lists a few entries (plus __MACOSX/ and .DS_Store ones from macOS).
+_MAX_ZIP_ENTRIES = 16
+_MAX_ZIP_DIRECTORY = 1 << 20
+_EOCD_SEARCH = 22 + 0xFFFF  # the end record, then at most a 64 KB comment
+_HIGH_BYTE = re.compile(rb"[\x80-\xff]")
+_SAMPLE_SCAN, _SAMPLE_PIECES, _SAMPLE_WINDOW = 1 << 22, 400, 256
 _HTML = re.compile(r"(<!doctype\s+html|<html|<head|<body|<\?xml|<!--)", re.IGNORECASE)
 
 
@@ -94,7 +105,7 @@ def _unwrap(name: str, data: bytes, limit: int) -> tuple[bytes, str]:
     if kind:
         try:
             with _decompressor(kind, io.BytesIO(data)) as stream:
-                out = _bounded_read(name, stream, limit)
+                out = _bounded_read(name, stream, limit, len(data))
         except (OSError, EOFError, lzma.LZMAError) as exc:
             raise DatasetError(
                 f"{name} is a damaged {kind} file ({exc}); compress the CSV again or upload it uncompressed."
@@ -112,22 +123,39 @@ def _decompressor(kind: str, raw: io.BytesIO) -> io.BufferedIOBase:
     return bz2.BZ2File(raw) if kind == "bzip2" else lzma.LZMAFile(raw)
 
 
-def _bounded_read(name: str, stream: IO[bytes] | io.BufferedIOBase, limit: int) -> bytes:
-    out = stream.read(limit + 1)
-    if len(out) > limit:
-        raise DatasetError(
-            f"{name} expands to more than {mb(limit)} when decompressed; filter or split the data "
-            "into smaller files and upload those."
-        )
-    return out
+def _bounded_read(name: str, stream: IO[bytes] | io.BufferedIOBase, limit: int, packed: int) -> bytes:
+    """Decompress in chunks, stopping as soon as the output passes the size limit or the expansion cap.
+
+    Args:
+        packed: the compressed size, for the expansion ratio.
+    """
+    chunks: list[bytes] = []
+    total = 0
+    while chunk := stream.read(_CHUNK):
+        total += len(chunk)
+        if total > limit:
+            raise DatasetError(
+                f"{name} expands to more than {mb(limit)} when decompressed; filter or split the data "
+                "into smaller files and upload those."
+            )
+        if total > max(_RATIO_FREE_BYTES, packed * _MAX_EXPANSION):
+            raise DatasetError(
+                f"{name} expands more than {_MAX_EXPANSION}-fold when decompressed, far more than a CSV does; "
+                "upload the CSV itself or compress it again."
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _unzip(name: str, data: bytes, limit: int) -> tuple[bytes, str]:
+    _refuse_crowded_zip(name, data)
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         names = archive.namelist()
     except (zipfile.BadZipFile, OSError, ValueError):
         raise DatasetError(f"{name} is a damaged zip file; zip the CSV again or upload it unzipped.") from None
+    if len(names) > _MAX_ZIP_ENTRIES:
+        _refuse_entries(name, len(names))
     if "xl/workbook.xml" in names or any(n.startswith("xl/worksheets/") for n in names):
         raise DatasetError(
             f"{name} is an Excel workbook (.xlsx), not a CSV; open it in Excel and export it as CSV "
@@ -149,13 +177,38 @@ def _unzip(name: str, data: bytes, limit: int) -> tuple[bytes, str]:
     member = members[0]
     try:
         with archive.open(member) as stream:
-            out = _bounded_read(name, stream, limit)
+            out = _bounded_read(name, stream, limit, member.compress_size)
     except RuntimeError:  # zipfile's signal for an encrypted member
         raise DatasetError(f"{name} is password-protected; upload the CSV without a password.") from None
     except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, lzma.LZMAError) as exc:
         raise DatasetError(f"{name} could not be unzipped ({exc}); upload the CSV itself.") from None
     _refuse_nested(name, out)
     return out, member.filename
+
+
+def _refuse_crowded_zip(name: str, data: bytes) -> None:
+    """Refuse a zip whose end record lists many entries or a large directory, before zipfile reads
+    that directory into one object per entry (it walks the directory by size, so both are checked)."""
+    # As zipfile looks: a record at the very end, else the last one before a comment.
+    end = (
+        len(data) - 22
+        if data[-22:-18] == b"PK\x05\x06"
+        else data.rfind(b"PK\x05\x06", max(0, len(data) - _EOCD_SEARCH))
+    )
+    if end < 0 or end + 22 > len(data):
+        return  # zipfile reports the damage
+    entries, directory_size = struct.unpack_from("<HL", data, end + 10)
+    if entries >= 0xFFFF:  # the record's most; the true count is in a zip64 record
+        _refuse_entries(name, "65,535 or more")
+    if entries > _MAX_ZIP_ENTRIES:
+        _refuse_entries(name, entries)
+    if directory_size > _MAX_ZIP_DIRECTORY:  # a record that understates its count
+        _refuse_entries(name, "many")
+
+
+def _refuse_entries(name: str, count: str | int) -> None:
+    shown = f"{count:,}" if isinstance(count, int) else count
+    raise DatasetError(f"{name} holds {shown} files; upload a zip with exactly one CSV inside, or the CSV itself.")
 
 
 def _refuse_nested(name: str, data: bytes) -> None:
@@ -196,6 +249,11 @@ def _refuse_markup(name: str, text: str) -> None:
             json.loads(text)
         except ValueError:
             return
+        except RecursionError:
+            raise DatasetError(
+                f"{name} holds brackets nested thousands deep, which is not a CSV; export the data as CSV "
+                "and upload that."
+            ) from None
         raise DatasetError(f"{name} is JSON, not a CSV; convert it to CSV (one row per record) and upload that.")
 
 
@@ -247,6 +305,19 @@ def _decode_legacy(data: bytes, first_bad: int) -> Text:
 
 
 def _high_byte_sample(data: bytes) -> bytes:
-    """The start of the file plus lines holding non-ASCII bytes, so the detector sees the letters."""
-    lines = re.findall(rb"[^\n]*[\x80-\xff][^\n]*", data[: 1 << 22])[:400]
-    return data[:16384] + b"\n" + b"\n".join(lines)
+    """The start of the file plus the text around non-ASCII bytes, so the detector sees the letters.
+
+    Each piece is the high byte's line cut to a window: a regex for "the whole line around a high byte"
+    is quadratic on one long line.
+    """
+    head = data[:_SAMPLE_SCAN]
+    pieces: list[bytes] = []
+    found = _HIGH_BYTE.search(head)
+    while found is not None and len(pieces) < _SAMPLE_PIECES:
+        at = found.start()
+        start = max(head.rfind(b"\n", max(0, at - _SAMPLE_WINDOW), at) + 1, at - _SAMPLE_WINDOW)
+        stop = head.find(b"\n", at, at + _SAMPLE_WINDOW)
+        end = stop if stop != -1 else min(len(head), at + _SAMPLE_WINDOW)
+        pieces.append(head[start:end])
+        found = _HIGH_BYTE.search(head, max(end, at + 1))
+    return data[:16384] + b"\n" + b"\n".join(pieces)
