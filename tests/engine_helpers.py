@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -74,6 +75,20 @@ class Model:
             raise AssertionError("the engine asked for more code than the test scripted")
         code = self.codes.pop(0)
         return run_python(code) if offers_tools(body) else fenced(code)
+
+
+def slow(model: Model, delay_s: float) -> Callable[[dict[str, Any]], Reply]:
+    """The same model, answering every request after `delay_s`."""
+
+    def reply(body: dict[str, Any]) -> Reply:
+        answer = model(body)
+        return (
+            dataclasses.replace(answer, delay_s=delay_s)
+            if isinstance(answer, Reply)
+            else Reply(answer, delay_s=delay_s)
+        )
+
+    return reply
 
 
 def _last_cell_failed(body: dict[str, Any]) -> bool:

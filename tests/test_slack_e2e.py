@@ -15,8 +15,8 @@ from tests.bot_helpers import (
     running_bot,
     wait_final,
 )
-from tests.engine_helpers import SALES_CSV, Model, starts_a_question
-from tests.fakes.groq_server import FakeGroq, Reply
+from tests.engine_helpers import SALES_CSV, Model, slow, starts_a_question
+from tests.fakes.groq_server import FakeGroq
 from tests.fakes.slack import FakeSlack, app_mention_event, file_share_event, mention_events, message_event
 from tests.sandbox_helpers import PNG_MAGIC
 
@@ -118,7 +118,7 @@ async def test_analyze_is_acked_at_once_and_answered_in_a_new_thread(
 ) -> None:
     model = Model(["df.plot.scatter(x='units', y='revenue_usd')\nprint(f\"total units: {df['units'].sum()}\")"])
     # A slow model: the command must be acked long before the analysis can have finished.
-    fake_groq.respond_with(lambda body: Reply(model(body), delay_s=2.0))
+    fake_groq.respond_with(slow(model, 2.0))
     settings = bot_settings(fake_slack, fake_groq, redis_url, tmp_path)
     async with running_bot(settings, namespace) as bot:
         url = events_url(bot)
