@@ -11,6 +11,7 @@ import logging
 import re
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers import texts
@@ -82,6 +83,7 @@ async def take_message(event: dict[str, Any], deps: Deps, client: AsyncWebClient
         user=str(event.get("user")),
         job_id=f"q:{channel}:{ts}",
         borrow_latest=not in_thread and not files,
+        react_to=ts,
     )
 
 
@@ -95,8 +97,13 @@ async def enqueue_question(
     user: str,
     job_id: str,
     borrow_latest: bool,
+    react_to: str | None = None,
 ) -> bool:
-    """Queue a question and show at once that it was heard. False when it was a duplicate."""
+    """Queue a question and show at once that it was heard: 👀 on the message that asked.
+
+    No message of its own: the answer arrives as a new message, progress as the thread's status.
+    Returns False when it was a duplicate.
+    """
     payload = QuestionJob(
         channel=channel, thread_ts=thread_ts, question=question, user=user, borrow_latest=borrow_latest
     )
@@ -104,9 +111,9 @@ async def enqueue_question(
     if not entry:
         return False
     await deps.state.mark_active(thread_key(channel, thread_ts))
-    try:
-        posted = await client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=texts.WORKING)
-        await deps.state.set_placeholder(job_id, str(posted["ts"]))
-    except Exception:
-        log.warning("placeholder_failed job_id=%s", job_id, exc_info=True)
+    if react_to is not None:
+        try:
+            await client.reactions_add(channel=channel, timestamp=react_to, name=texts.HEARD_REACTION)
+        except SlackApiError as exc:  # an acknowledgement is a courtesy: never lose the question over it
+            log.info("reaction_failed job_id=%s error=%s", job_id, exc.response.get("error"))
     return True

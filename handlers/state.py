@@ -3,7 +3,10 @@
 {ns}:s:latest:{channel}      thread key of the channel's most recent dataset
 {ns}:s:active:{thread}       the thread holds a dataset or the bot answered in it
 {ns}:s:answer:{question_id}  the question, code and raw output behind an answer (Show code / Try again)
-{ns}:s:placeholder:{job_id}  ts of the "working on it" message posted for a queued question
+{ns}:s:answered:{job_id}     the job's answer is posted (a redelivered job must not answer twice)
+{ns}:s:sharers:{thread}      who shared each of the thread's files (file name → display name)
+{ns}:s:feedback:{question_id} 👍 / 👎 and notes on an answer, by user
+{ns}:s:retried:{question_id} a Try again was taken (a double click enqueues once)
 {ns}:s:event:{event_id}      events already taken in (Slack retries)
 """
 
@@ -67,12 +70,33 @@ class SlackState:
             log.warning("answer_record_unreadable question_id=%s", question_id)
             return None
 
-    async def set_placeholder(self, job_id: str, ts: str) -> None:
-        await self.redis.set(self._k("placeholder", job_id), ts, ex=86_400)
+    async def mark_answered(self, job_id: str) -> None:
+        await self.redis.set(self._k("answered", job_id), "1", ex=self.ttl_s)
 
-    async def placeholder(self, job_id: str) -> str | None:
-        raw = await self.redis.get(self._k("placeholder", job_id))
-        return raw.decode() if isinstance(raw, bytes) else raw
+    async def answered(self, job_id: str) -> bool:
+        return bool(await self.redis.exists(self._k("answered", job_id)))
+
+    async def add_sharer(self, thread: str, file_name: str, who: str) -> None:
+        key = self._k("sharers", thread)
+        await self.redis.hset(key, file_name, who)
+        await self.redis.expire(key, self.ttl_s)
+
+    async def sharers(self, thread: str) -> dict[str, str]:
+        raw = await self.redis.hgetall(self._k("sharers", thread))
+        return {_text(k): _text(v) for k, v in raw.items()}
+
+    async def save_feedback(self, question_id: str, user: str, record: str) -> None:
+        key = self._k("feedback", question_id)
+        await self.redis.hset(key, user, record)
+        await self.redis.expire(key, self.ttl_s)
+
+    async def feedback(self, question_id: str) -> dict[str, str]:
+        raw = await self.redis.hgetall(self._k("feedback", question_id))
+        return {_text(k): _text(v) for k, v in raw.items()}
+
+    async def take_retry(self, question_id: str) -> bool:
+        """True for the first Try again on an answer; later clicks (a double click) get False."""
+        return bool(await self.redis.set(self._k("retried", question_id), "1", nx=True, ex=self.ttl_s))
 
     async def add_channel_thread(self, channel: str, thread: str) -> None:
         key = self._k("threads", channel)
@@ -85,3 +109,7 @@ class SlackState:
 
     async def forget_channel(self, channel: str) -> None:
         await self.redis.delete(self._k("threads", channel), self._k("latest", channel))
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

@@ -27,6 +27,9 @@ RESULT_TABLE = "*Result*"
 
 # Buttons and the code view.
 SHOW_CODE_PLAIN = "Show code"
+FEEDBACK_UP_PLAIN = "👍"
+FEEDBACK_DOWN_PLAIN = "👎"
+RESULT_CSV_TITLE_PLAIN = "Download CSV: the whole result"
 TRY_AGAIN_PLAIN = "Try again"
 CODE_MODAL_TITLE_PLAIN = "Code and output"
 CODE_MODAL_CLOSE_PLAIN = "Close"
@@ -61,6 +64,9 @@ PROGRESS_RESTORING = "Restoring the session…"
 PROGRESS_CHARTS = "Drawing charts…"
 PROGRESS_ANSWER = "Writing the answer…"
 PROGRESS_QUEUED = "Thinking…"
+PROGRESS_INSPECTING = "Looking at the data…"
+PROGRESS_STEP = "Running step {step}…"
+HEARD_REACTION = "eyes"  # 👀 on the message that asked: heard, working on it
 
 # Profile card for a fresh upload.
 PROFILE_HEADLINE = "*{name}* — {rows:,} row{rs} × {cols:,} column{cs}"
@@ -112,6 +118,14 @@ FILE_UNREACHABLE = (
     "I couldn't download *{name}* from Slack. Check that I'm a member of this channel and that the app has the "
     "`files:read` scope, then share the file again."
 )
-JOB_DEAD = "Something went wrong on my side while working on this, and it failed several times. Please ask again."
+JOB_DEAD = "Something went wrong on my side while working on this question, and it failed several times."
+FILE_JOB_DEAD = "Something went wrong on my side while reading this file, several times. Please share it again."
 NOT_IN_CHANNEL = "I'm not a member of this channel yet. Invite me with `/invite @DataAgent`, then try again."
 ASKED_BY = "<@{user}> asked: “{question}”"
+SHARED_BY = "shared by {who}"
+FEEDBACK_TITLE_PLAIN = "What was wrong?"
+FEEDBACK_SUBMIT_PLAIN = "Send"
+FEEDBACK_LABEL_PLAIN = "Tell me what the answer got wrong (optional); it is kept with the answer."
+FEEDBACK_THANKS = "Thanks: noted with this answer."
+RETRYING = "↻ Asked again by <@{user}>; the new answer follows in this thread."
+ALREADY_RETRYING = "This question is already being asked again."

@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from agent import Answer, DatasetError, Progress
+from agent import Answer, DatasetError
 from handlers import texts
 from handlers.deps import Deps
 from handlers.files import DownloadError, download
 from handlers.payloads import FileJob, Payload, QuestionJob, SavedAnswer
+from handlers.posting import post_answer
 from handlers.render import (
-    answer_attachment,
+    answer_attachments,
     chart_alt_text,
     chart_filename,
     chart_title,
+    dead_message,
     profile_card,
-    progress_text,
     result_message,
 )
+from handlers.render.mrkdwn import escape
+from handlers.status import ThreadStatus
 from jobqueue import Job
+
+log = logging.getLogger(__name__)
 
 
 class JobHandler:
@@ -38,9 +46,17 @@ class JobHandler:
                 await self.answer(job.job_id, job.thread, question)
 
     async def on_dead(self, job: Job[Payload]) -> None:
-        """A job that failed every delivery: say so in its thread, with a way to retry."""
+        """A job that failed every delivery: clear its status, say so in its thread, offer Try again."""
         p = job.payload
-        await self.client.chat_postMessage(channel=p.channel, thread_ts=p.thread_ts, text=texts.JOB_DEAD)
+        with contextlib.suppress(SlackApiError):
+            await self.client.assistant_threads_setStatus(channel_id=p.channel, thread_ts=p.thread_ts, status="")
+        if not isinstance(p, QuestionJob):
+            await self.client.chat_postMessage(channel=p.channel, thread_ts=p.thread_ts, text=texts.FILE_JOB_DEAD)
+            return
+        saved = SavedAnswer(p.question, None, "", p.channel, p.thread_ts, p.user, p.borrow_latest)
+        await self.deps.state.save_answer(job.job_id, saved)
+        text, blocks = dead_message(job.job_id)
+        await post_answer(self.client, p.channel, p.thread_ts, text, blocks)
 
     async def ingest_files(self, thread: str, p: FileJob) -> None:
         """Download and load shared files into `thread`, then post their profile card."""
@@ -52,7 +68,9 @@ class JobHandler:
                 data = await download(
                     file, token=self.deps.bot_token, api_url=self.deps.api_url, max_bytes=self.deps.max_file_bytes
                 )
-                added.append(await engine.add_dataset(thread, file.name, data))
+                record = await engine.add_dataset(thread, file.name, data)
+                added.append(record)
+                await self._remember_sharer(thread, record.name, p.user)
             except (DownloadError, DatasetError) as exc:
                 await self.client.chat_postMessage(
                     channel=channel, thread_ts=thread_ts, text=f"{texts.FAILED_PREFIX}{exc}"
@@ -66,30 +84,31 @@ class JobHandler:
         await self.deps.state.add_channel_thread(channel, thread)
 
     async def answer(self, job_id: str, thread: str, p: QuestionJob) -> None:
-        """Answer a question in `thread`, turning the job's placeholder message into the answer."""
-        channel, thread_ts = p.channel, p.thread_ts
-        placeholder = await self.deps.state.placeholder(job_id)
-        if placeholder is None:
-            posted = await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=texts.WORKING)
-            placeholder = str(posted["ts"])
-            await self.deps.state.set_placeholder(job_id, placeholder)
-        if p.borrow_latest:
-            await self._borrow_channel_data(channel, thread)
-        progress = _ProgressUpdater(self.client, channel, placeholder)
-        answer = await self.deps.engine.ask(thread, p.question, progress)
-        saved = SavedAnswer(
-            question=p.question,
-            code=answer.code,
-            stdout=answer.stdout,
-            channel=channel,
-            thread_ts=thread_ts,
-            user=p.user,
-            borrow_latest=p.borrow_latest,
-        )
-        await self.deps.state.save_answer(job_id, saved)
-        await self.deps.state.mark_active(thread)
-        await self.deps.state.add_channel_thread(channel, thread)
-        await self._show(answer, job_id, channel, thread_ts, placeholder)
+        """Answer a question in `thread` as a new message (people are notified), with live progress."""
+        if await self.deps.state.answered(job_id):
+            return  # delivered again after the answer was posted: never answer twice
+        status = ThreadStatus(self.client, p.channel, p.thread_ts)
+        await status.start()
+        try:
+            if p.borrow_latest:
+                await self._borrow_channel_data(p.channel, thread)
+            answer = await self.deps.engine.ask(thread, p.question, status)
+            saved = SavedAnswer(
+                question=p.question,
+                code=answer.code,
+                stdout=answer.stdout,
+                channel=p.channel,
+                thread_ts=p.thread_ts,
+                user=p.user,
+                borrow_latest=p.borrow_latest,
+            )
+            await self.deps.state.save_answer(job_id, saved)
+            await self.deps.state.mark_active(thread)
+            await self.deps.state.add_channel_thread(p.channel, thread)
+            await self._show(answer, job_id, thread, p)
+            await self.deps.state.mark_answered(job_id)
+        finally:
+            await status.done()
 
     async def _borrow_channel_data(self, channel: str, thread: str) -> None:
         """A top-level question or /analyze: bring the channel's latest dataset into its thread."""
@@ -97,9 +116,10 @@ class JobHandler:
         if latest is not None:
             await self.deps.engine.adopt(thread, latest)
 
-    async def _show(self, answer: Answer, question_id: str, channel: str, thread_ts: str, placeholder: str) -> None:
-        text, blocks = result_message(answer, question_id=question_id)
-        await self.client.chat_update(channel=channel, ts=placeholder, text=text, blocks=blocks)
+    async def _show(self, answer: Answer, question_id: str, thread: str, p: QuestionJob) -> None:
+        source = await self._source(thread)
+        text, blocks = result_message(answer, question_id=question_id, source=source)
+        await post_answer(self.client, p.channel, p.thread_ts, text, blocks)
         uploads: list[dict[str, Any]] = []
         total = len(answer.charts)
         for index, png in enumerate(answer.charts, 1):
@@ -111,23 +131,28 @@ class JobHandler:
                     "alt_txt": chart_alt_text(answer.question, index, total),
                 }
             )
-        if (attachment := answer_attachment(answer)) is not None:
-            uploads.append(attachment.to_upload())
+        uploads.extend(attachment.to_upload() for attachment in answer_attachments(answer))
         if uploads:
-            await self.client.files_upload_v2(channel=channel, thread_ts=thread_ts, file_uploads=uploads)
+            try:
+                await self.client.files_upload_v2(channel=p.channel, thread_ts=p.thread_ts, file_uploads=uploads)
+            except SlackApiError as exc:  # the answer is up; losing a chart must not re-run the analysis
+                log.warning("upload_failed channel=%s error=%s", p.channel, exc.response.get("error"))
 
+    async def _remember_sharer(self, thread: str, file_name: str, user: str) -> None:
+        """Keep who shared a file by name (the footer names them without pinging them)."""
+        try:
+            info = await self.client.users_info(user=user)
+        except SlackApiError:
+            return
+        person: dict[str, Any] = info.get("user") or {}
+        profile: dict[str, Any] = person.get("profile") or {}
+        name = profile.get("display_name") or profile.get("real_name") or person.get("name")
+        if name:
+            await self.deps.state.add_sharer(thread, file_name, str(name))
 
-class _ProgressUpdater:
-    """Edits the placeholder whenever the engine's progress line changes."""
-
-    def __init__(self, client: AsyncWebClient, channel: str, ts: str) -> None:
-        self.client = client
-        self.channel = channel
-        self.ts = ts
-        self._shown = ""
-
-    async def __call__(self, progress: Progress) -> None:
-        text = progress_text(progress)
-        if text != self._shown:
-            self._shown = text
-            await self.client.chat_update(channel=self.channel, ts=self.ts, text=f"⏳ {text}")
+    async def _source(self, thread: str) -> str:
+        """The footer's "sales.csv (shared by Ana)": which data the thread holds and who shared it."""
+        names = [record.name for record in await self.deps.engine.datasets(thread)]
+        sharers = await self.deps.state.sharers(thread)
+        shown = [f"{name} ({texts.SHARED_BY.format(who=sharers[name])})" if name in sharers else name for name in names]
+        return escape(", ".join(shown[:3]) + (" …" if len(shown) > 3 else ""))

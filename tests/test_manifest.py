@@ -38,6 +38,7 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "reactions_add": {"reactions:write"},
     "reactions_remove": {"reactions:write"},
     "users_info": {"users:read"},
+    "views_open": set(),
     "auth_test": set(),
 }
 # Keys of Slack's manifest schema (v1) that this manifest may use; a typo is silently ignored by Slack.

@@ -17,7 +17,7 @@ from agent.sandbox.base import Execution, ExecutionError
 from agent.store import DatasetRecord
 from handlers.render import (
     DatasetView,
-    answer_attachment,
+    answer_attachments,
     answer_message,
     chart_alt_text,
     chart_filename,
@@ -148,7 +148,7 @@ def test_short_answer_shows_text_footer_and_a_show_code_button() -> None:
     assert sections(blocks)[0] == "The *total* is 42."
     assert text == "The *total* is 42."
     assert footer(blocks) == "✓ 1 attempt · 4.2 s"
-    assert buttons(blocks) == {"show_code": QID}
+    assert buttons(blocks) == {"feedback_up": QID, "feedback_down": QID, "show_code": QID}
 
 
 def test_footer_tells_about_a_fixed_error_and_a_restored_session() -> None:
@@ -171,7 +171,7 @@ def test_a_long_answer_is_split_into_sections_with_no_text_lost() -> None:
     assert len(body) > 1 and all(len(s) <= 3000 for s in body)
     assert "\n\n".join(body).split() == "\n\n".join(paras).split()
     assert len(text) <= 301
-    assert answer_attachment(answered("\n\n".join(paras))) is None
+    assert answer_attachments(answered("\n\n".join(paras))) == []
 
 
 def test_a_single_huge_paragraph_is_split_at_spaces() -> None:
@@ -191,9 +191,8 @@ def test_an_answer_too_long_for_a_message_is_cut_flagged_and_attached_in_full() 
     assert "attached as a file" in sections(blocks)[-1]
     shown = " ".join(sections(blocks)[:-1]).split()
     assert shown == full.split()[: len(shown)]  # a clean prefix, nothing garbled
-    attachment = answer_attachment(answer)
-    assert attachment is not None and attachment.content == full
-    assert buttons(blocks) == {"show_code": QID}
+    assert [a.content for a in answer_attachments(answer)] == [full]
+    assert buttons(blocks) == {"feedback_up": QID, "feedback_down": QID, "show_code": QID}
 
 
 def test_a_long_code_block_stays_a_code_block_in_every_section() -> None:
@@ -207,22 +206,41 @@ def test_a_long_code_block_stays_a_code_block_in_every_section() -> None:
     assert all(f"row_{i} = {i} * 2" in joined for i in range(200))
 
 
-def test_a_small_printed_table_is_shown_monospace() -> None:
+def table_rows(blocks: list[dict[str, Any]]) -> list[list[str]]:
+    tables = [b for b in blocks if b["type"] == "table"]
+    assert len(tables) <= 1
+    return [[cell["text"] for cell in row] for row in tables[0]["rows"]] if tables else []
+
+
+def test_a_printed_table_becomes_a_native_table() -> None:
     stdout = "     region  total sales  n\n0      East       1200.5  1\n1      West        900.0  2\n"
-    _, blocks = answer_message(answered("East sold the most.", stdout=stdout), question_id=QID)
+    answer = answered("East sold the most.", stdout=stdout)
+    _, blocks = answer_message(answer, question_id=QID)
     valid(blocks)
-    assert preformatted_texts(blocks) == [stdout.rstrip("\n")]
+    # The default 0, 1, 2… index says nothing and is left out.
+    assert table_rows(blocks) == [["region", "total sales", "n"], ["East", "1200.5", "1"], ["West", "900.0", "2"]]
+    assert answer_attachments(answer) == []
 
 
-def test_a_series_table_is_recognised_and_a_big_table_is_not() -> None:
+def test_a_series_is_a_two_column_table_and_prose_is_not_a_table() -> None:
     series = "region\nEast        1\nNew York    3\nWest        2\nName: n, dtype: int64"
     _, blocks = answer_message(answered("ok", stdout=f"Totals:\n\n{series}\n"), question_id=QID)
-    assert preformatted_texts(blocks) == [series]
-    big = "   a  b\n" + "\n".join(f"{i}  {i}  {i * 2}" for i in range(100))
-    _, blocks = answer_message(answered("ok", stdout=big), question_id=QID)
-    assert preformatted_texts(blocks) == []
+    assert table_rows(blocks) == [["region", "n"], ["East", "1"], ["New York", "3"], ["West", "2"]]
     _, blocks = answer_message(answered("Plain prose.\n", stdout="The total is 42 units\n"), question_id=QID)
-    assert preformatted_texts(blocks) == []
+    assert table_rows(blocks) == []
+
+
+def test_a_table_larger_than_slack_allows_is_cut_and_attached_whole_as_csv() -> None:
+    big = "    a    b\n" + "\n".join(f"{i}  {i}  {i * 2}" for i in range(150))
+    answer = answered("ok", stdout=big)
+    _, blocks = answer_message(answer, question_id=QID)
+    valid(blocks)
+    rows = table_rows(blocks)
+    assert len(rows) == 100 and rows[0] == ["a", "b"] and rows[1] == ["0", "0"]
+    (csv_file,) = answer_attachments(answer)
+    assert csv_file.filename == "result.csv"
+    lines = csv_file.content.splitlines()
+    assert lines[0] == "a,b" and len(lines) == 151 and lines[-1] == "149,298"
 
 
 def test_data_from_the_output_cannot_ping_the_channel() -> None:
@@ -232,8 +250,8 @@ def test_data_from_the_output_cannot_ping_the_channel() -> None:
     for mrkdwn in [text, *mrkdwn_texts(blocks)]:
         assert "<!" not in mrkdwn
     assert "&lt;!channel&gt; &amp; co." in sections(blocks)[0]
-    # Rich text is never parsed for mentions, so the value is shown exactly as it is.
-    assert PING in preformatted_texts(blocks)[0]
+    # Table cells are raw text, never parsed for mentions, so the value is shown exactly as it is.
+    assert [PING, "5"] in table_rows(blocks)
 
 
 # Code view

@@ -5,7 +5,16 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from tests.bot_helpers import CHANNEL, bot_settings, events_url, finals, message_text, running_bot, wait_final
+from tests.bot_helpers import (
+    CHANNEL,
+    action_ids,
+    bot_settings,
+    events_url,
+    finals,
+    message_text,
+    running_bot,
+    wait_final,
+)
 from tests.engine_helpers import SALES_CSV, Model
 from tests.fakes.groq_server import FakeGroq
 from tests.fakes.slack import (
@@ -116,9 +125,10 @@ async def test_show_code_and_try_again_buttons(
         await fake_slack.send_action(
             url, "show_code", show["value"], channel=CHANNEL, message_ts=str(answered[0]["ts"])
         )
-        shown = await fake_slack.wait_until(
-            lambda: fake_slack.ephemeral_messages(CHANNEL) or None, timeout=10, what="the code view"
-        )
+        shown = await fake_slack.wait_until(lambda: fake_slack.opened_views() or None, timeout=10, what="the code view")
+        # The failure that was retried says so, and has no buttons left to run it twice.
+        old = next(m for m in fake_slack.thread_messages(CHANNEL, file_ts) if m["ts"] == failure["ts"])
+        assert not action_ids(old) and "Asked again by" in message_text(old)
     view = message_text(shown[0])
     assert "df['units'].sum()" in view and "units: 20" in view
 

@@ -8,12 +8,15 @@ blocks.py chunks.py mrkdwn.py tables.py  the Block Kit, splitting, escaping and 
 """
 
 from handlers.render.answer import (
+    FEEDBACK_DOWN,
+    FEEDBACK_UP,
     RETRY_QUESTION,
     SHOW_CODE,
     FileUpload,
-    answer_attachment,
+    answer_attachments,
     answer_footer,
     answer_message,
+    dead_message,
     failure_message,
     result_message,
 )
@@ -26,11 +29,13 @@ from handlers.render.progress import progress_text
 
 __all__ = [
     "COMMAND",
+    "FEEDBACK_DOWN",
+    "FEEDBACK_UP",
     "RETRY_QUESTION",
     "SHOW_CODE",
     "DatasetView",
     "FileUpload",
-    "answer_attachment",
+    "answer_attachments",
     "answer_footer",
     "answer_message",
     "chart_alt_text",
@@ -39,6 +44,7 @@ __all__ = [
     "code_blocks",
     "code_modal",
     "datasets_list",
+    "dead_message",
     "empty_question_text",
     "escape",
     "failure_message",

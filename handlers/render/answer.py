@@ -17,16 +17,18 @@ from handlers.render.blocks import (
     actions,
     button,
     context,
-    preformatted,
     section,
+    table,
     text_size,
 )
 from handlers.render.chunks import split_mrkdwn
 from handlers.render.mrkdwn import escape, preview, safe_cut, to_mrkdwn
-from handlers.render.tables import find_small_table
+from handlers.render.tables import TABLE_MAX_COLUMNS, TABLE_MAX_ROWS, ResultTable, find_result_table
 
 SHOW_CODE = "show_code"
 RETRY_QUESTION = "retry_question"
+FEEDBACK_UP = "feedback_up"
+FEEDBACK_DOWN = "feedback_down"
 _ERROR_NAME_CAP = 150
 
 
@@ -42,35 +44,48 @@ class FileUpload:
         return {"filename": self.filename, "title": self.title, "content": self.content}
 
 
-def result_message(answer: Answer, *, question_id: str) -> tuple[str, list[Block]]:
+def result_message(answer: Answer, *, question_id: str, source: str = "") -> tuple[str, list[Block]]:
     """The message for any outcome: `answer_message` when answered, else `failure_message`."""
     if answer.ok:
-        return answer_message(answer, question_id=question_id)
+        return answer_message(answer, question_id=question_id, source=source)
     return failure_message(answer, question_id=question_id)
 
 
-def answer_message(answer: Answer, *, question_id: str) -> tuple[str, list[Block]]:
+def answer_message(answer: Answer, *, question_id: str, source: str = "") -> tuple[str, list[Block]]:
     """Fallback text and blocks for an answered question.
 
-    The answer text fills sections of ≤ 3,000 characters; a small table printed by the code is
-    shown monospace; a footer says attempts and time; a "Show code" button carries `question_id`.
-    When the text does not fit one message (50 blocks, ~12,000 characters), it is cut at a
-    paragraph, a note says so, and `answer_attachment` returns the full text as a file.
+    The answer text fills sections of ≤ 3,000 characters; the last table the code printed is shown as a
+    native table (at most 100 rows and 20 columns; `answer_attachments` adds the whole of it as a CSV);
+    a footer names the data (`source`, already escaped), the steps and the time; 👍 / 👎 and "Show code"
+    carry `question_id`. When the text does not fit one message (50 blocks, ~12,000 characters), it is
+    cut at a paragraph, a note says so, and `answer_attachments` holds the full text as a file.
     """
     body, _ = _layout(answer)
+    footer = escape(answer_footer(answer))
     blocks = [
         *body,
-        context(escape(answer_footer(answer))),
-        actions(button(texts.SHOW_CODE_PLAIN, SHOW_CODE, question_id)),
+        context(f"{source}{texts.FOOTER_SEP}{footer}" if source else footer),
+        actions(
+            button(texts.FEEDBACK_UP_PLAIN, FEEDBACK_UP, question_id),
+            button(texts.FEEDBACK_DOWN_PLAIN, FEEDBACK_DOWN, question_id),
+            button(texts.SHOW_CODE_PLAIN, SHOW_CODE, question_id),
+        ),
     ]
     return preview(to_mrkdwn(answer.text)), blocks
 
 
-def answer_attachment(answer: Answer) -> FileUpload | None:
-    """The full answer as a Markdown file when `answer_message` had to cut it; else None."""
-    if not answer.ok or not _layout(answer)[1]:
-        return None
-    return FileUpload("answer.md", texts.ANSWER_FILE_TITLE_PLAIN, answer.text)
+def answer_attachments(answer: Answer) -> list[FileUpload]:
+    """Files to attach: the full answer when `answer_message` had to cut it, the result table as CSV
+    when it is larger than a table block holds."""
+    if not answer.ok:
+        return []
+    files = []
+    if _layout(answer)[1]:
+        files.append(FileUpload("answer.md", texts.ANSWER_FILE_TITLE_PLAIN, answer.text))
+    result = find_result_table(answer.stdout)
+    if result is not None and _too_big(result):
+        files.append(FileUpload("result.csv", texts.RESULT_CSV_TITLE_PLAIN, result.to_csv()))
+    return files
 
 
 def _layout(answer: Answer) -> tuple[list[Block], bool]:
@@ -93,8 +108,16 @@ def _layout(answer: Answer) -> tuple[list[Block], bool]:
 def _result_table(answer: Answer) -> Block | None:
     if "```" in to_mrkdwn(answer.text):
         return None  # the answer already shows a table or code; don't repeat it
-    table = find_small_table(answer.stdout)
-    return preformatted(table) if table else None
+    result = find_result_table(answer.stdout)
+    if result is None:
+        return None
+    width = TABLE_MAX_COLUMNS
+    rows = [result.header[:width], *(row[:width] for row in result.rows[: TABLE_MAX_ROWS - 1])]
+    return table(rows)
+
+
+def _too_big(result: ResultTable) -> bool:
+    return len(result.rows) > TABLE_MAX_ROWS - 1 or len(result.header) > TABLE_MAX_COLUMNS
 
 
 def answer_footer(answer: Answer) -> str:
@@ -142,6 +165,14 @@ def failure_message(answer: Answer, *, question_id: str, columns: Sequence[str] 
     headline = texts.FAILED_PREFIX + sentence
     blocks = [section(_fit(f"{headline}\n{hint}" if hint else headline)), actions(*_buttons(answer, question_id))]
     return preview(headline), blocks
+
+
+def dead_message(question_id: str) -> tuple[str, list[Block]]:
+    """A question whose job failed every delivery: say so, and offer to ask it again."""
+    return texts.JOB_DEAD, [
+        section(texts.JOB_DEAD),
+        actions(button(texts.TRY_AGAIN_PLAIN, RETRY_QUESTION, question_id, primary=True)),
+    ]
 
 
 def _buttons(answer: Answer, question_id: str) -> list[dict[str, Any]]:

@@ -51,6 +51,11 @@ def actions(*elements: dict[str, Any]) -> Block:
     return {"type": "actions", "elements": list(elements)}
 
 
+def table(rows: list[tuple[str, ...]]) -> Block:
+    """A native table; cells are raw text, which Slack never parses for mentions or links."""
+    return {"type": "table", "rows": [[{"type": "raw_text", "text": cell or " "} for cell in row] for row in rows]}
+
+
 def preformatted(text: str) -> Block:
     """Literal monospace text. Rich text is never parsed for mentions or links, so data stays inert."""
     return {

@@ -67,3 +67,40 @@ def _cap(text: str, cap: int, note: str) -> str:
     cut = text.rfind("\n", 0, cap)
     cut = cut if cut > cap // 2 else cap
     return text[:cut].rstrip() + "\n" + note.format(n=len(text) - cut)
+
+
+FEEDBACK_VIEW = "feedback_note"
+FEEDBACK_NOTE_BLOCK = "note"
+FEEDBACK_NOTE_ACTION = "note_text"
+
+
+def feedback_modal(question_id: str) -> dict[str, Any]:
+    """After a 👎: an optional "what's wrong?" note, and Try again right there."""
+    return {
+        "type": "modal",
+        "callback_id": FEEDBACK_VIEW,
+        "private_metadata": question_id,
+        "title": plain_text(texts.FEEDBACK_TITLE_PLAIN, MODAL_TITLE_MAX),
+        "submit": plain_text(texts.FEEDBACK_SUBMIT_PLAIN, MODAL_TITLE_MAX),
+        "close": plain_text(texts.CODE_MODAL_CLOSE_PLAIN, MODAL_TITLE_MAX),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": FEEDBACK_NOTE_BLOCK,
+                "optional": True,
+                "label": plain_text(texts.FEEDBACK_LABEL_PLAIN, 2000),
+                "element": {"type": "plain_text_input", "action_id": FEEDBACK_NOTE_ACTION, "multiline": True},
+            },
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "text": plain_text(texts.TRY_AGAIN_PLAIN, 75),
+                        "action_id": "retry_question",
+                        "value": question_id,
+                    }
+                ],
+            },
+        ],
+    }

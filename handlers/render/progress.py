@@ -14,10 +14,13 @@ def progress_text(p: Progress) -> str:
         if of and p.attempt is not None and p.attempt > 1:
             return texts.PROGRESS_RUNNING_OF.format(attempt=p.attempt, total=p.max_attempts)
         return texts.PROGRESS_RUNNING
+    if p.stage == "step" and p.attempt is not None:
+        return texts.PROGRESS_STEP.format(step=p.attempt)
     if p.stage == "fixing" and of:
         return texts.PROGRESS_FIXING.format(attempt=p.attempt, total=p.max_attempts)
     fixed = {
         "loading_data": texts.PROGRESS_LOADING,
+        "inspecting": texts.PROGRESS_INSPECTING,
         "writing_code": texts.PROGRESS_WRITING_CODE,
         "fixing": texts.PROGRESS_FIXING_SHORT,
         "resurrecting": texts.PROGRESS_RESTORING,

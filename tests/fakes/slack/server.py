@@ -17,7 +17,16 @@ from typing import Any, TypeVar
 import aiohttp
 
 from tests.fakes.slack import delivery
-from tests.fakes.slack.common import BOT_USER_ID, DEFAULT_USER, TEAM_ID, new_id
+from tests.fakes.slack.common import (
+    API_APP_ID,
+    BOT_USER_ID,
+    DEFAULT_USER,
+    TEAM_DOMAIN,
+    TEAM_ID,
+    VERIFICATION_TOKEN,
+    new_id,
+    new_trigger_id,
+)
 from tests.fakes.slack.events import Event, block_actions_payload, command_payload, event_envelope
 from tests.fakes.slack.files import Share, StoredFile
 from tests.fakes.slack.socket_mode import Ack
@@ -89,6 +98,25 @@ class FakeSlack(SlackWire):
     def statuses(self, channel: str, thread_ts: str) -> list[str]:
         """Every `assistant.threads.setStatus` status set on the thread, in order ("" clears)."""
         return list(self.workspace.statuses.get((channel, thread_ts), []))
+
+    def opened_views(self) -> list[dict[str, Any]]:
+        """Modals the app opened with `views.open`, in order (each with the `id` the fake gave it)."""
+        return list(self.workspace.views)
+
+    async def send_view_submission(
+        self, app_url: str, view: dict[str, Any], values: dict[str, Any], *, user_id: str = DEFAULT_USER
+    ) -> aiohttp.ClientResponse:
+        """POST a signed `view_submission` of an opened modal, its inputs filled with `values`."""
+        payload = {
+            "type": "view_submission",
+            "team": {"id": TEAM_ID, "domain": TEAM_DOMAIN},
+            "user": {"id": user_id, "username": f"user-{user_id.lower()}", "team_id": TEAM_ID},
+            "api_app_id": API_APP_ID,
+            "token": VERIFICATION_TOKEN,
+            "trigger_id": new_trigger_id(),
+            "view": {**view, "state": {"values": values}},
+        }
+        return await delivery.send_action(app_url, self.signing_secret, payload)
 
     def ephemeral_messages(self, channel: str | None = None) -> list[dict[str, Any]]:
         """`chat.postEphemeral` messages (with `channel` and `recipient`), optionally of one channel."""

@@ -47,7 +47,9 @@ class Workspace:
         self.statuses: dict[tuple[str, str], list[str]] = {}
         self.ephemeral: list[dict[str, Any]] = []
         self.users: dict[str, dict[str, Any]] = {}
+        self.views: list[dict[str, Any]] = []
         self.methods: dict[str, Method] = {
+            "views.open": self.views_open,
             "auth.test": self.auth_test,
             "chat.postMessage": self.chat_post_message,
             "chat.update": self.chat_update,
@@ -202,6 +204,17 @@ class Workspace:
             msg["blocks"] = json_arg(args, "blocks")
         del msg["streaming"]
         return {"ok": True, "channel": channel, "ts": msg["ts"], "message": copy.deepcopy(msg)}
+
+    def views_open(self, args: Args) -> Reply:
+        req(args, "trigger_id", "invalid_trigger_id")
+        view = json_arg(args, "view")
+        if not isinstance(view, dict) or view.get("type") != "modal" or not view.get("title"):
+            raise ApiFailure("invalid_arguments")
+        if block_errors(view.get("blocks") or []):
+            raise ApiFailure("invalid_blocks")
+        opened = {**copy.deepcopy(view), "id": f"V{len(self.views) + 1:08d}"}
+        self.views.append(opened)
+        return {"ok": True, "view": opened}
 
     def set_status(self, args: Args) -> Reply:
         channel = req(args, "channel_id", "invalid_arguments")
