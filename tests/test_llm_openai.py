@@ -14,6 +14,7 @@ from agent.llm.openai import NO_KEY_PLACEHOLDER
 from tests.fakes.groq_fixture import FAKE_GROQ_MODEL, FAKE_OPENAI_KEY, fake_groq, make_openai_llm, openai_llm
 from tests.fakes.groq_server import (
     FakeGroq,
+    Hang,
     HTTPError,
     Reply,
     invalid_api_key,
@@ -179,6 +180,20 @@ async def test_persistent_outage_ends_in_llm_unavailable(fake_groq: FakeGroq, op
     with pytest.raises(LLMUnavailable, match="not responding"):
         await openai_llm.complete(QUESTION)
     assert len(fake_groq.requests) == 4
+
+
+async def test_a_hung_attempt_times_out_and_is_retried(fake_groq: FakeGroq) -> None:
+    fake_groq.script(Hang(), "print(3)")
+    async with make_openai_llm(fake_groq, timeout_s=0.2) as llm:
+        completion = await llm.complete(QUESTION)
+    assert (completion.text, completion.attempts) == ("print(3)", 2)
+
+
+async def test_oversized_request_is_an_llm_error_not_retried(fake_groq: FakeGroq, openai_llm: OpenAILLM) -> None:
+    fake_groq.script(HTTPError(413, "Request too large"))
+    with pytest.raises(LLMError, match="too large") as caught:
+        await openai_llm.complete(QUESTION)
+    assert not isinstance(caught.value, LLMUnavailable | ConfigError) and len(fake_groq.requests) == 1
 
 
 async def test_unreachable_server_is_unavailable() -> None:
