@@ -205,7 +205,7 @@ async def test_unreachable_server_is_unavailable() -> None:
             await llm.complete(QUESTION)
 
 
-async def test_a_keyless_local_server_gets_a_placeholder_key(fake_groq: FakeGroq) -> None:
+async def test_a_keyless_local_server_gets_a_placeholder_key() -> None:
     fake = FakeGroq(NO_KEY_PLACEHOLDER)
     await fake.start()
     try:
