@@ -16,6 +16,7 @@ code interpreter reports it. Only a sandbox that is gone raises. A guard refusal
 either: it is a verdict (`agent.guard`) and ends as an `Answer` with status "refused".
 
 Each adapter maps its foreign exceptions in one table: `agent.llm.groq_errors` for Groq,
+`agent.llm.openai_errors` for OpenAI-compatible servers,
 `agent.sandbox.e2b_mapping` for E2B.
 """
 

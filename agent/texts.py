@@ -36,3 +36,28 @@ MODEL_NOT_FOUND = (
     "set LLM_MODEL to a current model such as openai/gpt-oss-120b."
 )
 LLM_NO_TOOLS = "LLM_MODEL {model!r} does not take tools here; answering with code in plain replies instead."
+
+# The OpenAI-compatible provider (LLM_PROVIDER=openai): OpenAI itself, Ollama, vLLM, llama.cpp, LM Studio, ….
+OPENAI_NO_KEY = (
+    "LLM_API_KEY is empty; set it to your model server's API key "
+    "(a local server that needs none, such as Ollama, only needs LLM_BASE_URL)."
+)
+OPENAI_NO_MODEL = (
+    "LLM_MODEL is empty; set it to a model id your server serves (e.g. gpt-4.1-mini on OpenAI, llama3.1 on Ollama)."
+)
+OPENAI_BAD_KEY = "The model server rejected LLM_API_KEY (401); set a valid key for the server at LLM_BASE_URL."
+OPENAI_FORBIDDEN = (
+    "The model server refused access with this LLM_API_KEY (403 {code}); check the key may use LLM_MODEL {model!r}."
+)
+OPENAI_MODEL_NOT_FOUND = (
+    "LLM_MODEL {model!r} does not exist on the server at LLM_BASE_URL or LLM_API_KEY has no access to it; "
+    "set LLM_MODEL to a model the server lists (GET /v1/models)."
+)
+OPENAI_NOT_FOUND = (
+    "The model server answered 404 for the chat endpoint; check LLM_BASE_URL "
+    "(give the URL that ends in /v1, e.g. http://localhost:11434/v1: the SDK appends /chat/completions)."
+)
+DOCTOR_NO_TOOLS = (
+    "model {model} answered, but it refuses tools: answers will use one-shot code instead; "
+    "set LLM_TOOLS=off to skip the check."
+)

@@ -10,7 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypedDict, TypeVar
 
 from dotenv import dotenv_values
 
@@ -50,6 +50,11 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
 
 MODES: dict[str, Mode] = {"auto": "auto", "loop": "loop", "one-shot": "one-shot"}
 EFFORTS: dict[str, ReasoningEffort] = {"low": "low", "medium": "medium", "high": "high"}
+Provider = Literal["groq", "openai"]
+PROVIDERS: dict[str, Provider] = {"groq": "groq", "openai": "openai"}
+# LLM_TOOLS → the provider's `supports_tools`. "auto" offers tools and lets a refusal switch the
+# engine to one-shot code (agent.errors.ToolsUnsupported), so it means "on" until the server says no.
+TOOLS: dict[str, bool] = {"auto": True, "on": True, "off": False}
 T = TypeVar("T")
 
 
@@ -60,6 +65,30 @@ def _choice(env: Mapping[str, str], name: str, choices: Mapping[str, T], default
     if raw not in choices:
         raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {raw!r}.")
     return choices[raw]
+
+
+class _LLMFields(TypedDict):
+    llm_provider: Provider
+    llm_base_url: str | None
+    llm_api_key: str
+    llm_tools: bool
+    llm_model: str
+
+
+def _llm(env: Mapping[str, str]) -> _LLMFields:
+    """The model provider's settings; Groq's own key and URL stay GROQ_API_KEY / GROQ_BASE_URL."""
+    provider = _choice(env, "LLM_PROVIDER", PROVIDERS, "groq")
+    model = env.get("LLM_MODEL", "").strip()
+    if provider == "openai" and not model:
+        # DEFAULT_MODEL is a Groq id; no default can name a model on an arbitrary server.
+        raise ConfigError("LLM_PROVIDER=openai needs LLM_MODEL (e.g. gpt-4.1-mini on OpenAI, llama3.1 on Ollama).")
+    return {
+        "llm_provider": provider,
+        "llm_base_url": env.get("LLM_BASE_URL", "").strip().rstrip("/") or None,
+        "llm_api_key": env.get("LLM_API_KEY", "").strip(),
+        "llm_tools": _choice(env, "LLM_TOOLS", TOOLS, True),
+        "llm_model": model or DEFAULT_MODEL,
+    }
 
 
 @dataclass(frozen=True)
@@ -73,6 +102,10 @@ class Settings:
     port: int = 3000
     groq_api_key: str = field(default="", repr=False)
     groq_base_url: str | None = None
+    llm_provider: Provider = "groq"
+    llm_base_url: str | None = None
+    llm_api_key: str = field(default="", repr=False)
+    llm_tools: bool = True
     llm_model: str = DEFAULT_MODEL
     sandbox: str = "local"
     e2b_api_key: str = field(default="", repr=False)
@@ -106,7 +139,7 @@ class Settings:
             port=_int(env, "PORT", 3000, minimum=0),  # 0: any free port (tests)
             groq_api_key=env.get("GROQ_API_KEY", "").strip(),
             groq_base_url=env.get("GROQ_BASE_URL", "").strip() or None,
-            llm_model=env.get("LLM_MODEL", "").strip() or DEFAULT_MODEL,
+            **_llm(env),
             sandbox=sandbox,
             e2b_api_key=e2b_key,
             e2b_domain=env.get("E2B_DOMAIN", "").strip() or None,
@@ -136,6 +169,7 @@ class Settings:
             self.slack_app_token,
             self.slack_signing_secret,
             self.groq_api_key,
+            self.llm_api_key,
             self.e2b_api_key,
         )
         return tuple(v for v in values if v)

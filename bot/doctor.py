@@ -10,9 +10,12 @@ import redis.asyncio as aioredis
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from agent.errors import DataAgentError
-from agent.llm import GroqLLM
+from agent import texts
+from agent.errors import DataAgentError, ToolsUnsupported
+from agent.llm.base import ChatMessage, Completion, ToolSpec
+from agent.llm.loop_prompts import RUN_PYTHON
 from bot.config import Settings
+from bot.llm_factory import ProviderLLM, make_llm
 from bot.services import make_sandbox_provider, redis_url
 
 Check = Callable[[Settings], Awaitable[str]]
@@ -67,17 +70,33 @@ async def check_sandbox(settings: Settings) -> str:
     return f"{settings.sandbox} sandbox ran pandas {result.stdout.strip()} in {time.monotonic() - started:.1f} s"
 
 
+_PING: list[ChatMessage] = [{"role": "user", "content": "Reply with OK."}]
+
+
 async def check_llm(settings: Settings) -> str:
-    if not settings.groq_api_key:
-        raise Problem("GROQ_API_KEY is not set (console.groq.com → API Keys).")
-    llm = GroqLLM(settings.groq_api_key, settings.llm_model, settings.groq_base_url, retry_budget_s=20)
+    """One tiny call to the configured provider and model, offering run_python unless LLM_TOOLS=off."""
     try:
-        reply = await llm.complete([{"role": "user", "content": "Reply with OK."}], max_tokens=8)
+        llm = make_llm(settings, retry_budget_s=20)
+    except DataAgentError as exc:
+        raise Problem(str(exc)) from None
+    try:
+        refuses_tools, reply = await _ping(llm, (RUN_PYTHON,) if settings.llm_tools else ())
     except DataAgentError as exc:
         raise Problem(str(exc)) from None
     finally:
         await llm.aclose()
-    return f"model {settings.llm_model} answered in {reply.duration_s:.1f} s"
+    if refuses_tools:
+        return texts.DOCTOR_NO_TOOLS.format(model=settings.llm_model)
+    return f"{settings.llm_provider} model {settings.llm_model} answered in {reply.duration_s:.1f} s"
+
+
+async def _ping(llm: ProviderLLM, tools: tuple[ToolSpec, ...]) -> tuple[bool, Completion]:
+    """Whether the model refused the tools, and its reply (asked again without them if it did)."""
+    try:
+        return False, await llm.complete(_PING, max_tokens=16, tools=tools)
+    except ToolsUnsupported:
+        # It refused the tools, not the question: a plain call shows the model itself answers.
+        return True, await llm.complete(_PING, max_tokens=16)
 
 
 CHECKS: tuple[tuple[str, Check], ...] = (

@@ -9,8 +9,6 @@ import redis.asyncio as aioredis
 
 from agent.datasets import Datasets
 from agent.engine import Engine, EngineConfig
-from agent.errors import ConfigError
-from agent.llm import GroqLLM
 from agent.sandbox.base import SandboxProvider
 from agent.sandbox.e2b import E2BSandboxProvider
 from agent.sandbox.local import LocalSandboxProvider
@@ -18,6 +16,7 @@ from agent.sessions import Sessions
 from agent.store import Store
 from bot.config import Settings
 from bot.embedded_redis import ensure_redis
+from bot.llm_factory import ProviderLLM, make_llm
 
 
 def make_sandbox_provider(settings: Settings) -> SandboxProvider:
@@ -41,7 +40,7 @@ class Services:
     store: Store
     provider: SandboxProvider
     sessions: Sessions
-    llm: GroqLLM
+    llm: ProviderLLM
     engine: Engine
 
     async def aclose(self) -> None:
@@ -52,22 +51,18 @@ class Services:
 
 
 def build_services(settings: Settings, *, namespace: str | None = None, queued: bool = False) -> Services:
-    """Wire the engine. Raises ConfigError when the LLM key is missing.
+    """Wire the engine. Raises ConfigError when the LLM key or model is missing.
 
     Args:
         settings: The configuration.
         namespace: Redis key prefix (default `settings.redis_prefix`).
         queued: The job queue orders each thread's work, so the engine need not lock threads.
     """
-    if not settings.groq_api_key:
-        raise ConfigError("GROQ_API_KEY is not set. Create a key at console.groq.com → API Keys and export it.")
+    llm = make_llm(settings)  # first: a missing key fails before Redis or a sandbox is touched
     client = aioredis.from_url(redis_url(settings), socket_timeout=30, socket_connect_timeout=10)
     store = Store(client, namespace=namespace or settings.redis_prefix, retention_days=settings.retention_days)
     provider = make_sandbox_provider(settings)
     sessions = Sessions(store, provider)
-    llm = GroqLLM(
-        settings.groq_api_key, settings.llm_model, settings.groq_base_url, reasoning_effort=settings.reasoning_effort
-    )
     datasets = Datasets(store, max_bytes=settings.max_file_mb << 20)
     engine = Engine(
         store,

@@ -1,4 +1,4 @@
-"""Building a real engine for tests: real Redis, real local sandbox, real Groq SDK to a fake."""
+"""Building a real engine for tests: real Redis, real local sandbox, the real Groq (or openai) SDK to a fake."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import redis.asyncio as aioredis
 
@@ -17,10 +17,11 @@ from agent.progress import Progress
 from agent.sandbox.local import LocalSandboxProvider
 from agent.sessions import Sessions
 from agent.store import Store
-from tests.fakes.groq_fixture import make_groq_llm
+from tests.fakes.groq_fixture import make_groq_llm, make_openai_llm
 from tests.fakes.groq_server import FakeGroq, Reply, run_python
 
 ANSWER_MARKER = "Write the answer"
+Provider = Literal["groq", "openai"]
 
 
 def fenced(code: str) -> str:
@@ -113,8 +114,11 @@ async def running_engine(
     *,
     provider: LocalSandboxProvider | None = None,
     config: EngineConfig | None = None,
+    llm_provider: Provider = "groq",
 ) -> AsyncIterator[Engine]:
-    async with running_parts(redis_url, namespace, fake, provider=provider, config=config) as parts:
+    async with running_parts(
+        redis_url, namespace, fake, provider=provider, config=config, llm_provider=llm_provider
+    ) as parts:
         yield parts.engine
 
 
@@ -126,13 +130,15 @@ async def running_parts(
     *,
     provider: LocalSandboxProvider | None = None,
     config: EngineConfig | None = None,
+    llm_provider: Provider = "groq",
 ) -> AsyncIterator[EngineParts]:
+    """An engine on `fake`; `provider` is the sandbox provider, `llm_provider` which SDK talks to the fake."""
     client = aioredis.from_url(redis_url)
     store = Store(client, namespace=namespace)
     own_provider = provider is None
     provider = provider or LocalSandboxProvider()
     sessions = Sessions(store, provider, setup_timeout_s=60)
-    llm = make_groq_llm(fake)
+    llm = make_openai_llm(fake) if llm_provider == "openai" else make_groq_llm(fake)
     engine = Engine(
         store, sessions, llm, Datasets(store, max_bytes=10 << 20), config or EngineConfig(cell_timeout_s=30)
     )

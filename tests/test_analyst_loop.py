@@ -11,15 +11,20 @@ import signal
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from agent.engine import EngineConfig
 from agent.llm.loop_prompts import RUN_PYTHON
 from agent.sandbox.local import LocalSandboxProvider
-from tests.engine_helpers import SALES_CSV, Recorder, running_engine, running_parts
+from tests.engine_helpers import SALES_CSV, Provider, Recorder, running_engine, running_parts
 from tests.fakes.groq_fixture import FAKE_GROQ_KEY, FAKE_GROQ_MODEL
 from tests.fakes.groq_server import Call, FakeGroq, Reply, run_python, tool_use_failed
 from tests.fakes.groq_server import HTTPError as FakeHTTPError
 
 THREAD = "C1:1700000000.000200"
+# The paths each provider's SDK posts to on the fake.
+CHAT_PATHS = {"groq": "/openai/v1/chat/completions", "openai": "/v1/chat/completions"}
+both_providers = pytest.mark.parametrize("llm_provider", ["groq", "openai"])
 Turn = Callable[[dict[str, Any]], Reply | FakeHTTPError | str]
 
 
@@ -57,8 +62,9 @@ def loop_config(**kw: Any) -> EngineConfig:
     return EngineConfig(cell_timeout_s=30, mode="loop", **kw)
 
 
+@both_providers
 async def test_the_model_inspects_the_data_then_answers_from_what_it_saw(
-    redis_url: str, namespace: str, fake_groq: FakeGroq
+    redis_url: str, namespace: str, fake_groq: FakeGroq, llm_provider: Provider
 ) -> None:
     def answer(body: dict[str, Any]) -> str:
         assert "total 855.75" in last_result(body)
@@ -71,9 +77,11 @@ async def test_the_model_inspects_the_data_then_answers_from_what_it_saw(
     )
     fake_groq.respond_with(script)
     progress = Recorder()
-    async with running_engine(redis_url, namespace, fake_groq, config=loop_config()) as engine:
+    config = loop_config()
+    async with running_engine(redis_url, namespace, fake_groq, config=config, llm_provider=llm_provider) as engine:
         await engine.add_dataset(THREAD, "sales.csv", SALES_CSV)
         result = await engine.ask(THREAD, "What is total revenue?", progress)
+    assert {r.path for r in fake_groq.requests} == {CHAT_PATHS[llm_provider]}
     assert result.status == "answered", result.error
     assert result.text == "Total revenue is *855.75* over *6* rows."
     # The model was offered exactly one tool and saw the first cell's output before writing the second.
@@ -249,8 +257,9 @@ async def test_reasoning_effort_is_sent_when_set(fake_groq: FakeGroq) -> None:
     assert sent["reasoning_effort"] == "low" and sent["tools"][0]["function"]["name"] == "run_python"
 
 
+@both_providers
 async def test_a_server_that_refuses_tools_falls_back_to_one_shot(
-    redis_url: str, namespace: str, fake_groq: FakeGroq
+    redis_url: str, namespace: str, fake_groq: FakeGroq, llm_provider: Provider
 ) -> None:
     def no_tools_here(body: dict[str, Any]) -> FakeHTTPError | str:
         if body.get("tools"):
@@ -260,7 +269,8 @@ async def test_a_server_that_refuses_tools_falls_back_to_one_shot(
         return "```python\nprint(f'rows: {len(df)}')\n```"
 
     fake_groq.respond_with(no_tools_here)
-    async with running_engine(redis_url, namespace, fake_groq, config=EngineConfig(cell_timeout_s=30)) as engine:
+    config = EngineConfig(cell_timeout_s=30)
+    async with running_engine(redis_url, namespace, fake_groq, config=config, llm_provider=llm_provider) as engine:
         await engine.add_dataset(THREAD, "sales.csv", SALES_CSV)
         first = await engine.ask(THREAD, "How many rows?")
         second = await engine.ask(THREAD, "And now?")

@@ -2,5 +2,6 @@
 
 from agent.llm.base import LLM, ChatMessage, Completion, Role, Usage
 from agent.llm.groq import GroqLLM
+from agent.llm.openai import OpenAILLM
 
-__all__ = ["LLM", "ChatMessage", "Completion", "GroqLLM", "Role", "Usage"]
+__all__ = ["LLM", "ChatMessage", "Completion", "GroqLLM", "OpenAILLM", "Role", "Usage"]

@@ -1,6 +1,6 @@
 """The language-model seam: the `LLM` Protocol and the values that cross it.
 
-Providers (today `agent.llm.groq`) implement `LLM`; the engine sees only these types.
+Providers (`agent.llm.groq`, `agent.llm.openai`) implement `LLM`; the engine sees only these types.
 """
 
 from __future__ import annotations

@@ -8,10 +8,8 @@ timeout, connection error, malformed reply, 5xx, 408/409/498  → retry as "down
 
 from __future__ import annotations
 
-import email.utils
 import json
 import re
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -19,6 +17,11 @@ import groq
 
 from agent import texts
 from agent.errors import ConfigError, DataAgentError, LLMError, ToolsUnsupported
+from agent.llm.error_fields import TOOLS as _TOOLS
+from agent.llm.error_fields import error_code as _error_code
+from agent.llm.error_fields import error_fields as _error_fields
+from agent.llm.error_fields import error_message as _error_message
+from agent.llm.error_fields import retry_after as _retry_after
 from agent.llm.retry import Failure
 
 SUGGESTED_MODEL = "openai/gpt-oss-120b"
@@ -42,8 +45,6 @@ _FATAL_BY_STATUS: dict[int, _Fatal] = {
     401: lambda _model, _msg: ConfigError(texts.GROQ_BAD_KEY),
     413: lambda _model, _msg: LLMError(texts.LLM_TOO_LARGE),
 }
-# How servers say the model takes no tools ("does not support tools", "tool choice requires …").
-_TOOLS = re.compile(r"\btools?\b|tool[ _]choice|function calling", re.IGNORECASE)
 # 498 is Groq's "flex tier capacity exceeded"; 408/409 are the usual transient ones.
 _TRANSIENT_STATUS = frozenset({408, 409, 498})
 
@@ -111,41 +112,3 @@ def recover_tool_call(exc: groq.APIStatusError) -> RecoveredToolCall | None:
         arguments = call.get("arguments", call.get("parameters", {}))
         return RecoveredToolCall(call["name"], arguments if isinstance(arguments, str) else json.dumps(arguments))
     return None
-
-
-def _error_fields(body: object) -> Mapping[str, object]:
-    if isinstance(body, Mapping):
-        inner = body.get("error")
-        return inner if isinstance(inner, Mapping) else body
-    return {}
-
-
-def _error_code(body: object) -> str | None:
-    code = _error_fields(body).get("code")
-    return code if isinstance(code, str) else None
-
-
-def _error_message(body: object) -> str:
-    message = _error_fields(body).get("message")
-    return message if isinstance(message, str) else ""
-
-
-def _retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds the server asked us to wait: `retry-after-ms`, else `retry-after` (seconds or a date)."""
-    if (ms := headers.get("retry-after-ms")) is not None:
-        try:
-            return float(ms) / 1000.0
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if value is None:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(when.timestamp() - time.time(), 0.0)

@@ -1,7 +1,9 @@
 """A local stand-in for Groq's OpenAI-compatible chat-completions endpoint.
 
 The real `groq` SDK talks to it by base URL (`FakeGroq.base_url`); it answers
-`POST /openai/v1/chat/completions` with non-streaming JSON in Groq's shape. Tests script it:
+`POST /openai/v1/chat/completions` with non-streaming JSON in Groq's shape. The same server answers
+OpenAI's `POST /v1/chat/completions` (`FakeGroq.openai_base_url`, for the `openai` SDK) from the same
+script, so one test can drive either provider. Tests script it:
 
     fake.script("```python\\nprint(1)\\n```", rate_limited(retry_after=0.01), server_error(503))
     fake.respond_with(lambda body: "print(2)" if "sum" in str(body["messages"]) else "no")
@@ -27,6 +29,7 @@ from typing import Any
 from aiohttp import web
 
 CHAT_PATH = "/openai/v1/chat/completions"
+OPENAI_CHAT_PATH = "/v1/chat/completions"
 
 
 @dataclass(frozen=True)
@@ -177,6 +180,11 @@ class FakeGroq:
         """What to pass as the SDK's `base_url` (it appends `/openai/v1/chat/completions`)."""
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def openai_base_url(self) -> str:
+        """What to pass as the openai SDK's `base_url` (it appends `/chat/completions`)."""
+        return self.base_url + "/v1"
+
     def script(self, *items: Scripted) -> None:
         """Queue answers, each used once and in order."""
         self._queue.extend(items)
@@ -193,6 +201,7 @@ class FakeGroq:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post(CHAT_PATH, self._chat)
+        app.router.add_post(OPENAI_CHAT_PATH, self._chat)
         self._runner = web.AppRunner(app, shutdown_timeout=1.0)
         await self._runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
