@@ -38,6 +38,10 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     except BenchDataError as exc:
         print(f"dataagent: {exc}", file=sys.stderr)
         return Exit.USAGE
+    if args.json is not None and not args.json.parent.is_dir():
+        # Checked now, not after an hour of questions.
+        print(f"dataagent: cannot write {args.json}: {args.json.parent} is not a directory", file=sys.stderr)
+        return Exit.USAGE
     if args.limit is not None and args.limit < 1:
         print("dataagent: --limit must be at least 1", file=sys.stderr)
         return Exit.USAGE

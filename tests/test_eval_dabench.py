@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from agent.evals import BenchDataError, extract_answers, is_equal, load_dabench, prompt_for, score_answer
+from tests.engine_helpers import fenced, is_answer_request, offers_tools, output_of
 from tests.fakes.groq_fixture import FAKE_GROQ_KEY
 from tests.fakes.groq_server import FakeGroq, HTTPError, Reply, run_python
 from tests.test_cli_data import run_cli
@@ -135,23 +136,26 @@ def write_bench(root: Path) -> Path:
 
 
 class BenchModel:
-    """Recognises the question, runs its cell, then answers from the cell's output."""
+    """Recognises the question, runs its cell (a tool call, or a fenced block in one-shot), then answers."""
 
     def __call__(self, body: dict[str, Any]) -> str | Reply | HTTPError:
         messages = body["messages"]
         case = next(c for c in CASES if c.question in str(messages[1]["content"]))
         if case.reply is None:
             return HTTPError(400, "Please reduce the length of the messages or completion.")
-        last = messages[-1]
-        if last["role"] == "tool":
-            return case.reply(_stdout(str(last["content"])))
-        if last["role"] == "user" and len(messages) > 2:  # asked to ground a figure: keep the answer
-            return str(messages[-2]["content"])
-        return run_python(case.code)
+        if messages[-1]["role"] == "user" and messages[-2]["role"] == "assistant":
+            return str(messages[-2]["content"])  # asked to ground a figure: keep the answer
+        if is_answer_request(body):
+            return case.reply(_output(messages) or output_of(body).strip())
+        return run_python(case.code) if offers_tools(body) else fenced(case.code)
 
 
-def _stdout(result: str) -> str:
-    lines = result.split("stdout:\n", 1)[1].splitlines()
+def _output(messages: list[dict[str, Any]]) -> str:
+    """The printed lines of the last cell the loop showed, joined by spaces ("" in one-shot)."""
+    results = [str(m["content"]) for m in messages if m["role"] == "tool"]
+    if not results:
+        return ""
+    lines = results[-1].split("stdout:\n", 1)[1].splitlines()
     return " ".join(line.strip() for line in lines if line.strip() and not line.startswith("<")).strip()
 
 
@@ -196,17 +200,50 @@ async def test_the_cli_runs_the_bench_and_reports_exact_scores(tmp_path: Path, f
     assert "Accuracy (official-style: questions with a response)" in out
 
 
+async def test_level_and_limit_choose_the_questions(tmp_path: Path, fake_groq: FakeGroq) -> None:
+    data = write_bench(tmp_path / "dabench")
+    fake_groq.respond_with(BenchModel())
+    env = {"GROQ_API_KEY": FAKE_GROQ_KEY, "GROQ_BASE_URL": fake_groq.base_url}
+    code, out, err = await run_cli(
+        tmp_path,
+        "eval",
+        "dabench",
+        "--data",
+        str(data),
+        "--level",
+        "hard",
+        "--limit",
+        "1",
+        "--mode",
+        "one-shot",
+        env=env,
+    )
+    assert code == 0, err
+    assert "[1/1] question 5 (hard): right" in err and "[2/" not in err
+    assert "Questions" in out and "(0/0)" not in out.split("Level hard")[1].splitlines()[0]
+    # One-shot: one request for the code, one for the answer.
+    assert len(fake_groq.requests) == 2 and not fake_groq.requests[0].json.get("tools")
+
+
 @pytest.mark.parametrize(
     ("files", "message"),
-    [((), "is not a directory"), (("da-dev-questions.jsonl",), "has no da-dev-labels.jsonl")],
+    [
+        ((), "is not a directory"),
+        (("da-dev-questions.jsonl",), "has no da-dev-labels.jsonl"),
+        (("--json", "nowhere/report.json"), "nowhere is not a directory"),
+        (("--limit", "0"), "--limit must be at least 1"),
+    ],
 )
 async def test_a_missing_bench_is_a_usage_error(tmp_path: Path, files: tuple[str, ...], message: str) -> None:
     data = tmp_path / "dabench"
-    if files:
+    options = [f for f in files if f.startswith("--") or "/" in f or f.isdigit()]
+    if options:
+        write_bench(data)
+    elif files:
         data.mkdir()
         for name in files:
             (data / name).write_text("", encoding="utf-8")
-    code, out, err = await run_cli(tmp_path, "eval", "dabench", "--data", str(data), env={"GROQ_API_KEY": ""})
+    code, out, err = await run_cli(tmp_path, "eval", "dabench", "--data", str(data), *options, env={"GROQ_API_KEY": ""})
     assert code == 2 and message in err and out == ""
 
 
@@ -218,7 +255,7 @@ def test_the_loader_and_the_prompt(tmp_path: Path) -> None:
     assert bench.table(third).startswith(b"Survived,Sex,Fare")
     prompt = prompt_for(third)
     assert prompt.startswith(third.question + "\n\nConstraints: Use all rows.\n\nAnswer format: @survivors[")
-    assert prompt.endswith("(@survivors[...], @most_common_sex[...]).")
+    assert prompt.endswith("in exactly that @name[value] form, one per line, with nothing else inside the brackets.")
     (tmp_path / "da-dev-labels.jsonl").write_text('{"id": 1, "common_answers": []}\n', encoding="utf-8")
     with pytest.raises(BenchDataError, match="question 2 has no label"):
         load_dabench(tmp_path)

@@ -78,11 +78,15 @@ def load_dabench(directory: Path) -> Bench:
 
 
 def prompt_for(question: Question) -> str:
-    """What the engine is asked: the question, its constraints and answer format, and how to end."""
-    names = ", ".join(f"@{name}[...]" for name, _ in question.answers)
+    """What the engine is asked: the question, its constraints and answer format, and how to end.
+
+    The graded names come only from the format, never from the labels: some labels grade fewer names than
+    the format asks for, and naming them would tell the model which parts count.
+    """
     return (
         f"{question.question}\n\nConstraints: {question.constraints}\n\nAnswer format: {question.format}\n\n"
-        f"End your reply with the answer in exactly that format, one @name[value] per line ({names})."
+        "End your reply with every answer in exactly that @name[value] form, one per line, with nothing else "
+        "inside the brackets."
     )
 
 
