@@ -12,6 +12,7 @@ from pathlib import Path
 from agent.errors import ConfigError, DataAgentError, SandboxLost
 from agent.sandbox.base import Execution
 from bot.cli_data import cmd_ask, cmd_profile
+from bot.cli_eval import add_eval_parser, cmd_eval
 from bot.config import Settings
 from bot.exit_codes import Exit
 from bot.logs import setup_logging
@@ -37,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print the result as JSON")
     ask.add_argument("--charts-dir", type=Path, default=None, help="save the charts as PNG files here")
+    add_eval_parser(sub)
     return parser
 
 
@@ -124,6 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_profile(settings, args)
         if args.command == "ask":
             return cmd_ask(settings, args)
+        if args.command == "eval":
+            return cmd_eval(settings, args)
         return _cmd_serve(settings)
     except ConfigError as exc:
         print(f"dataagent: {exc}", file=sys.stderr)

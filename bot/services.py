@@ -8,7 +8,7 @@ from pathlib import Path
 import redis.asyncio as aioredis
 
 from agent.datasets import Datasets
-from agent.engine import Engine, EngineConfig
+from agent.engine import Engine, EngineConfig, Mode
 from agent.sandbox.base import SandboxProvider
 from agent.sandbox.e2b import E2BSandboxProvider
 from agent.sandbox.local import LocalSandboxProvider
@@ -50,13 +50,16 @@ class Services:
         await self.redis.aclose()
 
 
-def build_services(settings: Settings, *, namespace: str | None = None, queued: bool = False) -> Services:
+def build_services(
+    settings: Settings, *, namespace: str | None = None, queued: bool = False, mode: Mode | None = None
+) -> Services:
     """Wire the engine. Raises ConfigError when the LLM key or model is missing.
 
     Args:
         settings: The configuration.
         namespace: Redis key prefix (default `settings.redis_prefix`).
         queued: The job queue orders each thread's work, so the engine need not lock threads.
+        mode: How the engine works a question, over `settings.analyst_mode` (the eval's `--mode`).
     """
     llm = make_llm(settings)  # first: a missing key fails before Redis or a sandbox is touched
     client = aioredis.from_url(redis_url(settings), socket_timeout=30, socket_connect_timeout=10)
@@ -72,7 +75,7 @@ def build_services(settings: Settings, *, namespace: str | None = None, queued: 
         EngineConfig(
             cell_timeout_s=settings.cell_timeout_s,
             thread_lock=not queued,
-            mode=settings.analyst_mode,
+            mode=mode or settings.analyst_mode,
             max_steps=settings.max_steps,
         ),
     )
