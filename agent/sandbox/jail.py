@@ -52,7 +52,8 @@ def require_tools(search_path: str | None = None) -> dict[str, str]:
         if path is None:
             raise SandboxUnavailable(
                 f"The local sandbox needs `{tool}`, which is not installed. "
-                f"Install it with `sudo apt-get install {package}`, or set E2B_API_KEY to use E2B."
+                f"Install it with `sudo apt-get install {package}`, or set E2B_API_KEY to use E2B.",
+                misconfigured=True,
             )
         found[tool] = path
     return found

@@ -93,7 +93,10 @@ class LocalSandbox:
             died.cancel()
             await self.close()
             detail = " ".join(self._stderr_tail).strip()[-600:]
-            raise SandboxUnavailable(_explain_start_failure(detail))
+            if not detail:
+                code = self._proc.returncode
+                detail = f"exited with code {code}" if code is not None else f"no answer within {timeout:g} s"
+            raise SandboxUnavailable(_explain_start_failure(detail), misconfigured=_jail_refused(detail))
         died.cancel()
         # Whatever runs in the jail now (its init and the kernel) is legitimate; anything that
         # appears later was started by user code and is fair game for `reap_strays`.
@@ -203,8 +206,12 @@ class LocalSandbox:
         await asyncio.to_thread(shutil.rmtree, self._ipc_dir, True)
 
 
+def _jail_refused(detail: str) -> bool:
+    return "namespace" in detail or "Operation not permitted" in detail or "uid map" in detail
+
+
 def _explain_start_failure(detail: str) -> str:
-    if "namespace" in detail or "Operation not permitted" in detail or "uid map" in detail:
+    if _jail_refused(detail):
         return (
             "The local sandbox could not start because bubblewrap may not create namespaces here "
             "(inside Docker this needs a seccomp profile that allows user namespaces). "
@@ -233,6 +240,17 @@ class LocalSandboxProvider:
         self._live: dict[str, LocalSandbox] = {}
 
     async def create(self) -> LocalSandbox:
+        """A new jailed kernel. One that fails to come up gets one more try: a loaded host can miss the
+        deadline once, and a question should not fail for it. A jail the host refuses fails at once."""
+        try:
+            return await self._create_once()
+        except SandboxUnavailable as first:
+            if first.misconfigured:
+                raise
+            log.warning("sandbox_start_retry kind=local reason=%s", first)
+            return await self._create_once()
+
+    async def _create_once(self) -> LocalSandbox:
         tools = jail.require_tools(self._tool_path)
         sandbox_id = f"local-{uuid.uuid4().hex}"
         uid = self._pick_uid() if os.geteuid() == 0 else None
