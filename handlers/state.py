@@ -5,6 +5,7 @@
 {ns}:s:answer:{question_id}  the question, code and raw output behind an answer (Show code / Try again)
 {ns}:s:placeholder:{job_id}  ts of the "working on it" message posted for a queued question
 {ns}:s:event:{event_id}      events already taken in (Slack retries)
+{ns}:s:people:{thread}       set of the humans who have posted in a thread (conversation manners)
 """
 
 from __future__ import annotations
@@ -51,6 +52,16 @@ class SlackState:
 
     async def is_active(self, thread: str) -> bool:
         return bool(await self.redis.exists(self._k("active", thread)))
+
+    async def add_participant(self, thread: str, user: str) -> int:
+        """Note that `user` posted in `thread`; returns how many different people have posted there."""
+        key = self._k("people", thread)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.sadd(key, user)
+            pipe.expire(key, self.ttl_s)
+            pipe.scard(key)
+            replies = await pipe.execute()
+        return int(replies[-1])
 
     async def save_answer(self, question_id: str, record: SavedAnswer) -> None:
         """Keep what the answer's buttons need, for the retention period."""

@@ -20,6 +20,7 @@ from handlers.render import (
     progress_text,
     result_message,
 )
+from handlers.render.mrkdwn import escape
 from jobqueue import Job
 
 
@@ -54,8 +55,11 @@ class JobHandler:
                 )
                 added.append(await engine.add_dataset(thread, file.name, data))
             except (DownloadError, DatasetError) as exc:
+                # The engine's sentence names the file (or a zip's entries) as uploaded: escape it so a
+                # name such as "<!here> Q1.csv" cannot ping anyone. DownloadError's is escaped already.
+                reason = str(exc) if isinstance(exc, DownloadError) else escape(str(exc))
                 await self.client.chat_postMessage(
-                    channel=channel, thread_ts=thread_ts, text=f"{texts.FAILED_PREFIX}{exc}"
+                    channel=channel, thread_ts=thread_ts, text=f"{texts.FAILED_PREFIX}{reason}"
                 )
         if not added:
             return
