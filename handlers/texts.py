@@ -79,7 +79,7 @@ USAGE = (
     "• Upload a CSV in a channel or thread, then mention me or reply in the thread with a question.\n"
     "• `{cmd} <question>` — ask about this channel's latest dataset\n"
     "• `{cmd} datasets` — list the datasets I know here\n"
-    "• `{cmd} forget` — delete this channel's datasets and memory\n"
+    "• `{cmd} forget` — delete this channel's datasets and memory (asks first)\n"
     "• `{cmd} help` — show this message"
 )
 DATASETS_NONE = "I don't have any datasets here yet. Upload a CSV file and I'll profile it."

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.manners import Where, for_the_bot, is_chatter, mentioned_users, mentions_someone_else, question_text
+from handlers.names import UserNames
+from tests.fakes.slack import FakeSlack
 
 BOT = "U0FAKEBOT1"
 ACTIVE = Where(addressed=False, is_dm=False, active_thread=True, people=1)
@@ -102,3 +105,14 @@ def test_question_text_keeps_people_and_decodes_entities_once() -> None:
 def test_mentioned_users_leaves_out_the_bot() -> None:
     text = f"<@{BOT}> <@U0BOB00001> and <@U0CAROL001|carol> and <@U0BOB00001>"
     assert mentioned_users(text, BOT) == ["U0BOB00001", "U0CAROL001"]
+
+
+async def test_names_are_looked_up_once_and_fall_back_to_the_id(
+    fake_slack: FakeSlack, web_client: AsyncWebClient
+) -> None:
+    fake_slack.workspace.add_user("U0BOB00001", "Bob")
+    names = UserNames()
+    assert await names.lookup(web_client, ["U0BOB00001"]) == {"U0BOB00001": "Bob"}
+    assert await names.lookup(web_client, ["U0BOB00001", "not-a-user"]) == {"U0BOB00001": "Bob"}
+    looked_up = [c.args.get("user") for c in fake_slack.calls("users.info")]
+    assert looked_up == ["U0BOB00001", "not-a-user"]  # Bob from the cache the second time
