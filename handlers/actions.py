@@ -1,4 +1,5 @@
-"""Buttons on answers: Show code (a modal), Try again (once per answer), 👍 / 👎 (kept with the answer)."""
+"""Buttons: Show code (a modal), Try again (once per answer), 👍 / 👎 (kept with the answer), and the
+confirmation of `/analyze forget`."""
 
 from __future__ import annotations
 
@@ -7,14 +8,24 @@ import json
 import uuid
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers import texts
+from handlers.commands import forget_channel
 from handlers.deps import Deps
 from handlers.intake import enqueue_question
-from handlers.render import FEEDBACK_DOWN, FEEDBACK_UP, RETRY_QUESTION, SHOW_CODE, code_modal
+from handlers.render import (
+    FEEDBACK_DOWN,
+    FEEDBACK_UP,
+    FORGET_CANCEL,
+    FORGET_CONFIRM,
+    RETRY_QUESTION,
+    SHOW_CODE,
+    code_modal,
+    forget_done,
+)
 from handlers.render.code import FEEDBACK_NOTE_ACTION, FEEDBACK_NOTE_BLOCK, FEEDBACK_VIEW, feedback_modal
 from handlers.render.mrkdwn import escape
 
@@ -74,6 +85,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
     app.action(FEEDBACK_UP)(vote)
     app.action(FEEDBACK_DOWN)(vote)
     app.view(FEEDBACK_VIEW)(note)
+    register_forget(app, deps)
 
 
 async def _tell(client: AsyncWebClient, body: dict[str, Any], text: str) -> None:
@@ -92,3 +104,20 @@ async def _mark_retried(client: AsyncWebClient, body: dict[str, Any], user: str)
     note = {"type": "context", "elements": [{"type": "mrkdwn", "text": texts.RETRYING.format(user=escape(user))}]}
     with contextlib.suppress(SlackApiError):  # marking is a courtesy; the retry itself is already taken
         await client.chat_update(channel=channel, ts=message["ts"], text=message.get("text", ""), blocks=[*kept, note])
+
+
+def register_forget(app: AsyncApp, deps: Deps) -> None:
+    """The buttons of `/analyze forget`'s private confirmation: only Confirm deletes anything."""
+
+    async def confirm(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        # The channel the click came from, not a button value a payload could carry anywhere.
+        had_anything = await forget_channel(deps, str(body["channel"]["id"]))
+        await respond(text=forget_done(had_anything), replace_original=True, response_type="ephemeral")
+
+    async def cancel(ack: AsyncAck, respond: AsyncRespond) -> None:
+        await ack()
+        await respond(text=texts.FORGET_CANCELLED, replace_original=True, response_type="ephemeral")
+
+    app.action(FORGET_CONFIRM)(confirm)
+    app.action(FORGET_CANCEL)(cancel)

@@ -12,16 +12,27 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers import texts
 from handlers.deps import Deps
-from handlers.intake import enqueue_question
-from handlers.render import datasets_list, forget_done, usage_text
+from handlers.intake import clean_question, enqueue_question
+from handlers.render import analyze_no_data, datasets_list, forget_confirmation, usage_text
 from handlers.render.mrkdwn import escape
 
 log = logging.getLogger(__name__)
 
+# Errors that mean the bot is not in the conversation, which an invite fixes.
+_NOT_A_MEMBER = {"not_in_channel", "channel_not_found"}
+
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    async def analyze(ack: AsyncAck, respond: AsyncRespond, command: dict[str, Any], client: AsyncWebClient) -> None:
-        text = str(command.get("text") or "").strip()
+    async def analyze(
+        ack: AsyncAck,
+        respond: AsyncRespond,
+        command: dict[str, Any],
+        client: AsyncWebClient,
+        context: dict[str, Any],
+    ) -> None:
+        bot_user_id = context.get("bot_user_id")
+        # Slack sends typed `&`, `<`, `>` as entities; the question is kept as the person typed it.
+        text = clean_question(str(command.get("text") or ""), bot_user_id)
         channel = str(command["channel_id"])
         word = text.lower()
         if word in ("", "help"):
@@ -31,31 +42,51 @@ def register(app: AsyncApp, deps: Deps) -> None:
             records = await deps.engine.datasets(latest) if latest else []
             await ack(text=datasets_list(records))
         elif word == "forget":
-            threads = await deps.state.channel_threads(channel)
-            for thread in threads:
-                await deps.engine.forget(thread)
-            await deps.state.forget_channel(channel)
-            await ack(text=forget_done(bool(threads)))
+            # Deleting everything takes a second click (handlers.actions does the deleting).
+            fallback, blocks = forget_confirmation()
+            await ack(text=fallback, blocks=blocks)
         else:
             await ack()
-            await _ask(deps, client, respond, command, text)
+            await _ask(deps, client, respond, command, text, bot_user_id)
 
     app.command("/analyze")(analyze)
 
 
+async def forget_channel(deps: Deps, channel: str) -> bool:
+    """Delete a channel's datasets, sessions and memory; False when there was nothing to forget."""
+    threads = await deps.state.channel_threads(channel)
+    for thread in threads:
+        await deps.engine.forget(thread)
+    await deps.state.forget_channel(channel)
+    return bool(threads)
+
+
 async def _ask(
-    deps: Deps, client: AsyncWebClient, respond: AsyncRespond, command: dict[str, Any], question: str
+    deps: Deps,
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    command: dict[str, Any],
+    question: str,
+    bot_user_id: str | None,
 ) -> None:
     """Slash commands cannot live in threads: post the question as a root message, answer below it."""
     channel, user = str(command["channel_id"]), str(command["user_id"])
+    bot = f"<@{bot_user_id}>" if bot_user_id else texts.BOT_NAME_FALLBACK
+    if await deps.state.latest(channel) is None:
+        # Nothing to answer from: say so to the asker alone rather than post a question nobody can answer.
+        # The bot cannot tell whether it is a member (no channels:read), so the reply says how to invite it.
+        await respond(text=analyze_no_data(question, bot), response_type="ephemeral")
+        return
     try:
         root = await client.chat_postMessage(
             channel=channel, text=texts.ASKED_BY.format(user=user, question=escape(question[:500]))
         )
     except SlackApiError as exc:
-        log.info("analyze_post_failed channel=%s error=%s", channel, exc.response.get("error"))
+        error = exc.response.get("error")
+        log.info("analyze_post_failed channel=%s error=%s", channel, error)
+        reply = texts.NOT_IN_CHANNEL.format(bot=bot) if error in _NOT_A_MEMBER else texts.POST_FAILED
         # The response URL works even where the bot is not a member.
-        await respond(text=texts.NOT_IN_CHANNEL, response_type="ephemeral")
+        await respond(text=reply, response_type="ephemeral")
         return
     await enqueue_question(
         deps,

@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 import aiohttp
 
 from handlers import texts
+from handlers.render.mrkdwn import escape
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +23,7 @@ SLACK_FILE_HOSTS = ("files.slack.com", "slack-files.com", "files-edge.slack.com"
 
 
 class DownloadError(Exception):
-    """The file could not be fetched; `str(err)` is a sentence for the user."""
+    """The file could not be fetched; `str(err)` is a sentence for the user, in mrkdwn, already escaped."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,11 @@ class SharedFile:
         )
 
 
+def _shown(name: str) -> str:
+    """A file name inside the *bold* of a message: anyone picks it, so `<!here>` in it must not ping anyone."""
+    return escape(name.replace("*", ""))
+
+
 def allowed_host(url: str, api_url: str) -> bool:
     host = (urlparse(url).hostname or "").lower()
     api_host = (urlparse(api_url).hostname or "").lower()
@@ -65,10 +71,10 @@ async def download(file: SharedFile, *, token: str, api_url: str, max_bytes: int
         DownloadError: too big, not reachable, or not a file Slack would serve us.
     """
     if file.size and file.size > max_bytes:
-        raise DownloadError(texts.FILE_TOO_BIG.format(name=file.name, mb=max_bytes >> 20))
+        raise DownloadError(texts.FILE_TOO_BIG.format(name=_shown(file.name), mb=max_bytes >> 20))
     if not file.url or not allowed_host(file.url, api_url):
         log.warning("download_refused file=%s host=%s", file.file_id, urlparse(file.url).hostname)
-        raise DownloadError(texts.FILE_UNREACHABLE.format(name=file.name))
+        raise DownloadError(texts.FILE_UNREACHABLE.format(name=_shown(file.name)))
     timeout = aiohttp.ClientTimeout(total=timeout_s)
     try:
         async with (
@@ -76,21 +82,21 @@ async def download(file: SharedFile, *, token: str, api_url: str, max_bytes: int
             session.get(file.url, headers={"Authorization": f"Bearer {token}"}, allow_redirects=False) as response,
         ):
             if response.status != 200:
-                raise DownloadError(texts.FILE_UNREACHABLE.format(name=file.name))
+                raise DownloadError(texts.FILE_UNREACHABLE.format(name=_shown(file.name)))
             chunks: list[bytes] = []
             total = 0
             async for chunk in response.content.iter_chunked(1 << 16):
                 total += len(chunk)
                 if total > max_bytes:
-                    raise DownloadError(texts.FILE_TOO_BIG.format(name=file.name, mb=max_bytes >> 20))
+                    raise DownloadError(texts.FILE_TOO_BIG.format(name=_shown(file.name), mb=max_bytes >> 20))
                 chunks.append(chunk)
             data = b"".join(chunks)
             content_type = response.headers.get("Content-Type", "")
     except (aiohttp.ClientError, TimeoutError) as exc:
         log.warning("download_failed file=%s error=%s", file.file_id, type(exc).__name__)
-        raise DownloadError(texts.FILE_UNREACHABLE.format(name=file.name)) from None
+        raise DownloadError(texts.FILE_UNREACHABLE.format(name=_shown(file.name))) from None
     head = data[:512].lstrip().lower()
     if "text/html" in content_type and head.startswith((b"<!doctype html", b"<html")):
         # Slack's login page: the token was not accepted for this file.
-        raise DownloadError(texts.FILE_UNREACHABLE.format(name=file.name))
+        raise DownloadError(texts.FILE_UNREACHABLE.format(name=_shown(file.name)))
     return data

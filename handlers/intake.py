@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from handlers import texts
+from handlers import manners, texts
 from handlers.deps import Deps
 from handlers.files import SharedFile
+from handlers.names import UserNames
 from handlers.payloads import FileJob, QuestionJob
 from handlers.state import thread_key
 from jobqueue import Job
@@ -29,9 +31,9 @@ _TAKEN_SUBTYPES = {None, "file_share", "thread_broadcast"}
 TABLE_EXTENSIONS = (".csv", ".tsv", ".txt", ".tab", ".psv", ".gz", ".zip", ".xlsx", ".xls")
 
 
-def clean_question(text: str) -> str:
-    """The question without @mentions and surrounding space."""
-    return _MENTION.sub("", text or "").strip()
+def clean_question(text: str, bot_user_id: str | None = None, names: Mapping[str, str] | None = None) -> str:
+    """The question as typed: the bot's own mention removed, other people kept as "@Name", entities decoded."""
+    return manners.question_text(text, bot_user_id, names or {})
 
 
 def mentions(text: str, user_id: str | None) -> bool:
@@ -43,36 +45,47 @@ def looks_tabular(file: dict[str, Any]) -> bool:
     return file.get("filetype") in ("csv", "tsv") or name.endswith(TABLE_EXTENSIONS)
 
 
-async def take_message(event: dict[str, Any], deps: Deps, client: AsyncWebClient, bot_user_id: str | None) -> None:
-    """Decide whether a message (or mention) is for the bot, and enqueue its work."""
+def _from_a_person(event: dict[str, Any], bot_user_id: str | None) -> bool:
     subtype = event.get("subtype")
-    if event.get("bot_id") or subtype not in _TAKEN_SUBTYPES or event.get("user") in (None, bot_user_id):
+    return not event.get("bot_id") and subtype in _TAKEN_SUBTYPES and event.get("user") not in (None, bot_user_id)
+
+
+async def take_message(
+    event: dict[str, Any], deps: Deps, client: AsyncWebClient, bot_user_id: str | None, names: UserNames
+) -> None:
+    """Decide whether a message (or mention) is for the bot, and enqueue its work."""
+    if not _from_a_person(event, bot_user_id):
         return
     channel, ts = str(event["channel"]), str(event["ts"])
     thread_ts = str(event.get("thread_ts") or ts)
     thread = thread_key(channel, thread_ts)
     text = str(event.get("text") or "")
+    in_thread = "thread_ts" in event
     is_dm = event.get("channel_type") == "im"
     addressed = mentions(text, bot_user_id) or event.get("type") == "app_mention"
     files = [f for f in event.get("files") or [] if isinstance(f, dict)]
+    people = 1
+    if not is_dm and (in_thread or addressed or files):
+        # Everyone who posts in a thread counts, taken or not: a conversation between people is
+        # what makes the bot wait for a mention.
+        people = await deps.state.add_participant(thread, str(event["user"]))
     if files:
-        tabular = [f for f in files if looks_tabular(f)]
-        if not tabular:
-            if addressed or is_dm or await deps.state.is_active(thread):
-                await client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=texts.NOT_A_TABLE_FILE)
+        if not await _take_files(event, files, deps, client, thread, loud=addressed or is_dm):
             return
-        shared = tuple(SharedFile.from_event(f) for f in tabular)
-        payload = FileJob(channel=channel, thread_ts=thread_ts, user=str(event["user"]), files=shared)
-        await deps.queue.enqueue(Job(f"file:{channel}:{ts}", thread, payload))
-        await deps.state.mark_active(thread)
-    question = clean_question(text)
-    in_thread = "thread_ts" in event
-    if files and not question:
+        wanted = (
+            addressed or is_dm or not (manners.mentions_someone_else(text, bot_user_id) or manners.is_chatter(text))
+        )
+    else:
+        active = in_thread and await deps.state.is_active(thread)
+        where = manners.Where(addressed=addressed, is_dm=is_dm, active_thread=active, people=people)
+        wanted = manners.for_the_bot(text, bot_user_id, where)
+    if not wanted:
         return
-    if not (addressed or is_dm or files or (in_thread and await deps.state.is_active(thread))):
-        return
+    known = await names.lookup(client, manners.mentioned_users(text, bot_user_id))
+    question = clean_question(text, bot_user_id, known)
     if not question:
-        await client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=texts.EMPTY_MENTION)
+        if not files:
+            await client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=texts.EMPTY_MENTION)
         return
     await enqueue_question(
         deps,
@@ -85,6 +98,30 @@ async def take_message(event: dict[str, Any], deps: Deps, client: AsyncWebClient
         borrow_latest=not in_thread and not files,
         react_to=ts,
     )
+
+
+async def _take_files(
+    event: dict[str, Any],
+    files: list[dict[str, Any]],
+    deps: Deps,
+    client: AsyncWebClient,
+    thread: str,
+    *,
+    loud: bool,
+) -> bool:
+    """Queue the tabular files of a message; False when it had none (after saying so where that is welcome)."""
+    channel, ts = str(event["channel"]), str(event["ts"])
+    thread_ts = str(event.get("thread_ts") or ts)
+    tabular = [f for f in files if looks_tabular(f)]
+    if not tabular:
+        if loud or await deps.state.is_active(thread):
+            await client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=texts.NOT_A_TABLE_FILE)
+        return False
+    shared = tuple(SharedFile.from_event(f) for f in tabular)
+    payload = FileJob(channel=channel, thread_ts=thread_ts, user=str(event["user"]), files=shared)
+    await deps.queue.enqueue(Job(f"file:{channel}:{ts}", thread, payload))
+    await deps.state.mark_active(thread)
+    return True
 
 
 async def enqueue_question(

@@ -8,6 +8,7 @@
 {ns}:s:feedback:{question_id} 👍 / 👎 and notes on an answer, by user
 {ns}:s:retried:{question_id} a Try again was taken (a double click enqueues once)
 {ns}:s:event:{event_id}      events already taken in (Slack retries)
+{ns}:s:people:{thread}       set of the humans who have posted in a thread (conversation manners)
 """
 
 from __future__ import annotations
@@ -54,6 +55,16 @@ class SlackState:
 
     async def is_active(self, thread: str) -> bool:
         return bool(await self.redis.exists(self._k("active", thread)))
+
+    async def add_participant(self, thread: str, user: str) -> int:
+        """Note that `user` posted in `thread`; returns how many different people have posted there."""
+        key = self._k("people", thread)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.sadd(key, user)
+            pipe.expire(key, self.ttl_s)
+            pipe.scard(key)
+            replies = await pipe.execute()
+        return int(replies[-1])
 
     async def save_answer(self, question_id: str, record: SavedAnswer) -> None:
         """Keep what the answer's buttons need, for the retention period."""

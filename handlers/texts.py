@@ -44,13 +44,10 @@ CODE_GONE = "The code for this answer is no longer available (it expires after t
 FAILED_PREFIX = ":warning: "
 CODE_FAILED = "I couldn't get the analysis to run after {n} attempt{s} (last error: `{error}`)."
 CODE_FAILED_HINT = "Try rephrasing the question, or name the exact columns you mean."
-NO_DATA_HINT = "Upload a CSV file in this thread (or channel), then press *Try again* or ask again."
+NO_DATA_HINT = "Once a CSV is in this thread (or channel), press *Try again* or ask again."
 REFUSED_PREFIX = ":no_entry: "
-REFUSED_HINT = (
-    "I can only analyse the uploaded data. Try a question about its columns, for example "
-    "“What are the top 5 rows by {column}?”"
-)
-REFUSED_HINT_GENERIC = "I can only analyse the uploaded data. Try a question about its columns."
+REFUSED_HINT = "Try a question about the data's columns, for example “What are the top 5 rows by {column}?”"
+REFUSED_HINT_GENERIC = "Try a question about the data's columns."
 GENERIC_FAILURE = "Something went wrong while answering. Please try again."
 
 # Progress (status line / placeholder while working).
@@ -88,16 +85,28 @@ USAGE = (
     "• Upload a CSV in a channel or thread, then mention me or reply in the thread with a question.\n"
     "• `{cmd} <question>` — ask about this channel's latest dataset\n"
     "• `{cmd} datasets` — list the datasets I know here\n"
-    "• `{cmd} forget` — delete this channel's datasets and memory\n"
+    "• `{cmd} forget` — delete this channel's datasets and memory (asks first)\n"
     "• `{cmd} help` — show this message"
 )
 DATASETS_NONE = "I don't have any datasets here yet. Upload a CSV file and I'll profile it."
 DATASETS_HEADER = "*Datasets here ({n}):*"
 DATASETS_LINE = "• *{name}* as `{var}` — {rows:,} rows × {cols:,} columns"
+FORGET_CONFIRM = (
+    "Forget this channel's datasets, memory and sessions? The files stay in Slack, but I'll need them "
+    "shared again before I can answer about them."
+)
+FORGET_CONFIRM_PLAIN = "Forget this channel's datasets and memory?"
+FORGET_YES_PLAIN = "Forget everything"
+FORGET_NO_PLAIN = "Cancel"
+FORGET_CANCELLED = "Cancelled: I've kept this channel's datasets and memory."
 FORGET_DONE = "Done: I've forgotten this conversation's datasets, memory and session."
 FORGET_NOTHING = "There was nothing to forget here."
 EMPTY_QUESTION = "Ask me something about your data, e.g. `{cmd} which region sold the most?`"
 QUESTION_ACK = "On it: “{question}”"
+ANALYZE_NO_DATA = (
+    "I don't have any data in this channel yet, so I can't answer “{question}”. Share a CSV file here "
+    "(if I'm not a member, invite me first with /invite {bot}), then ask again."
+)
 
 # Charts.
 CHART_ALT_PLAIN = "Chart for the question: {question}"
@@ -120,7 +129,11 @@ FILE_UNREACHABLE = (
 )
 JOB_DEAD = "Something went wrong on my side while working on this question, and it failed several times."
 FILE_JOB_DEAD = "Something went wrong on my side while reading this file, several times. Please share it again."
-NOT_IN_CHANNEL = "I'm not a member of this channel yet. Invite me with `/invite @DataAgent`, then try again."
+# `{bot}` is the bot's own mention (`<@U…>` from auth.test), which Slack shows as its real name; it is
+# not in backticks because Slack does not render mentions inside code.
+NOT_IN_CHANNEL = "I'm not a member of this channel yet. Invite me with /invite {bot}, then try again."
+BOT_NAME_FALLBACK = "the DataAgent app"
+POST_FAILED = "I couldn't post your question in this channel just now. Please try again in a moment."
 ASKED_BY = "<@{user}> asked: “{question}”"
 SHARED_BY = "shared by {who}"
 FEEDBACK_TITLE_PLAIN = "What was wrong?"

@@ -72,8 +72,11 @@ class JobHandler:
                 added.append(record)
                 await self._remember_sharer(thread, record.name, p.user)
             except (DownloadError, DatasetError) as exc:
+                # The engine's sentence names the file (or a zip's entries) as uploaded: escape it so a
+                # name such as "<!here> Q1.csv" cannot ping anyone. DownloadError's is escaped already.
+                reason = str(exc) if isinstance(exc, DownloadError) else escape(str(exc))
                 await self.client.chat_postMessage(
-                    channel=channel, thread_ts=thread_ts, text=f"{texts.FAILED_PREFIX}{exc}"
+                    channel=channel, thread_ts=thread_ts, text=f"{texts.FAILED_PREFIX}{reason}"
                 )
         if not added:
             return

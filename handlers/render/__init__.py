@@ -22,7 +22,18 @@ from handlers.render.answer import (
 )
 from handlers.render.charts import chart_alt_text, chart_filename, chart_title
 from handlers.render.code import code_blocks, code_modal
-from handlers.render.commands import COMMAND, datasets_list, empty_question_text, forget_done, question_ack, usage_text
+from handlers.render.commands import (
+    COMMAND,
+    FORGET_CANCEL,
+    FORGET_CONFIRM,
+    analyze_no_data,
+    datasets_list,
+    empty_question_text,
+    forget_confirmation,
+    forget_done,
+    question_ack,
+    usage_text,
+)
 from handlers.render.mrkdwn import escape, to_mrkdwn
 from handlers.render.profile import DatasetView, friendly_type, profile_card, suggested_questions
 from handlers.render.progress import progress_text
@@ -31,10 +42,13 @@ __all__ = [
     "COMMAND",
     "FEEDBACK_DOWN",
     "FEEDBACK_UP",
+    "FORGET_CANCEL",
+    "FORGET_CONFIRM",
     "RETRY_QUESTION",
     "SHOW_CODE",
     "DatasetView",
     "FileUpload",
+    "analyze_no_data",
     "answer_attachments",
     "answer_footer",
     "answer_message",
@@ -48,6 +62,7 @@ __all__ = [
     "empty_question_text",
     "escape",
     "failure_message",
+    "forget_confirmation",
     "forget_done",
     "friendly_type",
     "profile_card",

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from agent import DatasetRecord
 from handlers import texts
+from handlers.render.blocks import Block, actions, button, section
 from handlers.render.mrkdwn import escape
 from handlers.render.profile import DatasetView
 
 COMMAND = "/analyze"
+FORGET_CONFIRM = "forget_confirm"
+FORGET_CANCEL = "forget_cancel"
 
 
 def usage_text(command: str = COMMAND) -> str:
@@ -40,6 +44,18 @@ def datasets_list(datasets: Sequence[DatasetRecord | DatasetView]) -> str:
             )
         )
     return "\n".join(lines)
+
+
+def analyze_no_data(question: str, bot: str) -> str:
+    """The private reply to `/analyze <question>` in a channel that has no dataset yet (`bot`: its mention)."""
+    return texts.ANALYZE_NO_DATA.format(question=escape(question[:300]), bot=bot)
+
+
+def forget_confirmation() -> tuple[str, list[Block]]:
+    """The private question `/analyze forget` asks first: deleting everything should take a second click."""
+    confirm: dict[str, Any] = {**button(texts.FORGET_YES_PLAIN, FORGET_CONFIRM, "forget"), "style": "danger"}
+    cancel = button(texts.FORGET_NO_PLAIN, FORGET_CANCEL, "cancel")
+    return texts.FORGET_CONFIRM_PLAIN, [section(texts.FORGET_CONFIRM), actions(confirm, cancel)]
 
 
 def forget_done(had_anything: bool = True) -> str:

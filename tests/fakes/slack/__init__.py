@@ -33,6 +33,7 @@ from tests.fakes.slack.events import (
     message_changed_event,
     message_deleted_event,
     message_event,
+    slack_text,
 )
 from tests.fakes.slack.fixture import FAKE_APP_TOKEN, FAKE_BOT_TOKEN, FAKE_SIGNING_SECRET
 from tests.fakes.slack.server import Ack, Download, FakeSlack, RecordedCall, ResponseUrlPost, StoredFile
@@ -70,4 +71,5 @@ __all__ = [
     "send_event",
     "send_url_verification",
     "signature_headers",
+    "slack_text",
 ]

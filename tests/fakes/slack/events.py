@@ -6,6 +6,7 @@ app pointed at the fake sees one consistent workspace. Every builder returns a f
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from typing import Any
@@ -37,6 +38,20 @@ def _rich_text(text: str) -> list[dict[str, Any]]:
     ]
 
 
+# What Slack leaves alone when it encodes typed text: its own markup (mentions, channels, links) and
+# entities already encoded, so building one event from another's text never encodes twice.
+_MARKUP = re.compile(r"(<(?:[@#!][^<>]*|(?:https?://|mailto:)[^<>]*)>|&(?:amp|lt|gt);)")
+
+
+def slack_text(text: str) -> str:
+    """`text` as Slack delivers it in events and commands: typed `&`, `<`, `>` become entities."""
+    parts = _MARKUP.split(text)
+    return "".join(
+        part if i % 2 else part.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        for i, part in enumerate(parts)
+    )
+
+
 def _channel_type(channel: str) -> str:
     return {"D": "im", "G": "group"}.get(channel[:1], "channel")
 
@@ -50,12 +65,15 @@ def message_event(
     *,
     channel_type: str | None = None,
 ) -> Event:
-    """A user's `message` event. `channel_type` defaults from the id (`D…` → `"im"`, `G…` → `"group"`)."""
+    """A user's `message` event. `channel_type` defaults from the id (`D…` → `"im"`, `G…` → `"group"`).
+
+    `text` is what the user typed, Slack markup (`<@U…>`) included; it is encoded as Slack does (`slack_text`).
+    """
     ts = ts or new_ts()
     event: Event = {
         "type": "message",
         "client_msg_id": str(uuid.uuid4()),
-        "text": text,
+        "text": slack_text(text),
         "user": user,
         "ts": ts,
         "blocks": _rich_text(text),
@@ -242,7 +260,7 @@ def command_payload(
         "user_id": user_id,
         "user_name": f"user-{user_id.lower()}",
         "command": command,
-        "text": text,
+        "text": slack_text(text),
         "api_app_id": API_APP_ID,
         "is_enterprise_install": "false",
         "response_url": response_url,
