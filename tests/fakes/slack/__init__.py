@@ -21,6 +21,7 @@ from tests.fakes.slack.common import (
 from tests.fakes.slack.delivery import send_event, send_url_verification, signature_headers
 from tests.fakes.slack.events import (
     Event,
+    app_home_opened_event,
     app_mention_event,
     block_actions_payload,
     bot_message_event,
@@ -33,6 +34,7 @@ from tests.fakes.slack.events import (
     message_changed_event,
     message_deleted_event,
     message_event,
+    view_block_actions_payload,
 )
 from tests.fakes.slack.fixture import FAKE_APP_TOKEN, FAKE_BOT_TOKEN, FAKE_SIGNING_SECRET
 from tests.fakes.slack.server import Ack, Download, FakeSlack, RecordedCall, ResponseUrlPost, StoredFile
@@ -55,6 +57,7 @@ __all__ = [
     "RecordedCall",
     "ResponseUrlPost",
     "StoredFile",
+    "app_home_opened_event",
     "app_mention_event",
     "block_actions_payload",
     "bot_message_event",
@@ -70,4 +73,5 @@ __all__ = [
     "send_event",
     "send_url_verification",
     "signature_headers",
+    "view_block_actions_payload",
 ]
