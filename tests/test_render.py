@@ -471,7 +471,7 @@ def test_home_lists_each_channels_datasets_with_expiry_and_a_forget_button() -> 
     valid(view["blocks"])
     body = "\n".join(mrkdwn_texts(view["blocks"]))
     assert "<!channel" not in body and "&lt;!channel&gt;.csv" in body and "`a&lt;b&gt;`" in body
-    assert "1,200 rows × 4 columns · expires in 6 days" in body and "expires within the hour" in body
+    assert "1,200 rows × 4 columns · expires in 7 days" in body and "expires within the hour" in body
     assert "*<#C0DATA0001>*" in body and "Our direct messages" in body
     forgets = [b["accessory"] for b in view["blocks"] if "accessory" in b]
     assert [(f["action_id"], f["value"]) for f in forgets] == [

@@ -71,7 +71,7 @@ async def test_home_lists_only_the_users_channels_and_forget_asks_before_deletin
         (home,) = await fake_slack.wait_until(lambda: fake_slack.home_views(BOB) or None, timeout=10, what="Home")
         shown = message_text(home)
         assert f"<#{CHANNEL}>" in shown and OTHER not in shown
-        assert shown.count("sales.csv") == 1 and "6 rows × 5 columns" in shown and "expires in 6 days" in shown
+        assert shown.count("sales.csv") == 1 and "6 rows × 5 columns" in shown and "expires in 7 days" in shown
         assert "/analyze" in shown and "thread" in shown
 
         await fake_slack.send_view_action(url, home, "home_forget", CHANNEL, user_id=BOB)

@@ -70,8 +70,9 @@ def expires_in(expires_at: float | None, now: float) -> str:
     if expires_at is None:
         return ""
     left = expires_at - now
-    days, hours = int(left // 86_400), int(left // 3600)
-    if days >= 1:
+    # Whole days, rounded (a fresh upload kept 7 days says 7), then hours, rounded down.
+    days, hours = int(left / 86_400 + 0.5), int(left // 3600)
+    if left >= 86_400:
         return texts.HOME_EXPIRES.format(when=texts.DAYS.format(n=days, s="" if days == 1 else "s"))
     if hours >= 1:
         return texts.HOME_EXPIRES.format(when=texts.HOURS.format(n=hours, s="" if hours == 1 else "s"))
