@@ -4,13 +4,13 @@ runs them through the engine, and pure renderers (`handlers.render`). Nothing ha
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import actions, commands, events
+from handlers import actions, commands, events, home, suggest
 from handlers.deps import Deps
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    """Attach every listener (messages and mentions, `/analyze`, buttons) to `app`."""
-    for module in (events, commands, actions):
+    """Attach every listener (messages and mentions, `/analyze`, buttons, App Home) to `app`."""
+    for module in (events, commands, actions, suggest, home):
         module.register(app, deps)
 
 

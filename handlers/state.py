@@ -9,11 +9,18 @@
 {ns}:s:retried:{question_id} a Try again was taken (a double click enqueues once)
 {ns}:s:event:{event_id}      events already taken in (Slack retries)
 {ns}:s:people:{thread}       set of the humans who have posted in a thread (conversation manners)
+{ns}:s:threads:{channel}     the channel's threads that hold data or answers (Forget, App Home)
+{ns}:s:channels              channels with threads above (App Home reads it against a user's channels)
+{ns}:s:data:{thread}         set when data arrives in the thread; its TTL is when the data expires
+{ns}:s:suggestion:{id}       a profile card's suggested question: channel, thread ts and question (JSON)
+{ns}:s:suggested:{id}:{user} the user clicked that suggestion (a double click asks once)
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import time
 
 import redis.asyncio as aioredis
 
@@ -113,6 +120,9 @@ class SlackState:
         key = self._k("threads", channel)
         await self.redis.sadd(key, thread)
         await self.redis.expire(key, self.ttl_s)
+        # Outlives every channel's threads set: it is refreshed whenever any of them is.
+        await self.redis.sadd(self._k("channels"), channel)
+        await self.redis.expire(self._k("channels"), self.ttl_s)
 
     async def channel_threads(self, channel: str) -> list[str]:
         members = await self.redis.smembers(self._k("threads", channel))
@@ -120,6 +130,41 @@ class SlackState:
 
     async def forget_channel(self, channel: str) -> None:
         await self.redis.delete(self._k("threads", channel), self._k("latest", channel))
+        await self.redis.srem(self._k("channels"), channel)
+
+    async def data_channels(self) -> set[str]:
+        """Channels that may hold data (some may have expired since: their threads come back empty)."""
+        return {_text(m) for m in await self.redis.smembers(self._k("channels"))}
+
+    async def mark_data(self, thread: str) -> None:
+        """Data just arrived in the thread: it expires after the retention period from now."""
+        await self.redis.set(self._k("data", thread), "1", ex=self.ttl_s)
+
+    async def data_expires_at(self, thread: str) -> float | None:
+        """When the thread's data expires (epoch seconds); None when unknown."""
+        ttl = int(await self.redis.ttl(self._k("data", thread)))
+        return time.time() + ttl if ttl > 0 else None
+
+    async def save_suggestion(self, suggestion_id: str, channel: str, thread_ts: str, question: str) -> None:
+        record = json.dumps({"channel": channel, "thread_ts": thread_ts, "question": question})
+        await self.redis.set(self._k("suggestion", suggestion_id), record, ex=self.ttl_s)
+
+    async def suggestion(self, suggestion_id: str) -> tuple[str, str, str] | None:
+        """(channel, thread_ts, question) behind a suggestion button; None when expired or unreadable."""
+        raw = await self.redis.get(self._k("suggestion", suggestion_id))
+        if not raw:
+            return None
+        try:
+            d = json.loads(raw)
+            return str(d["channel"]), str(d["thread_ts"]), str(d["question"])
+        except (ValueError, KeyError, TypeError):
+            log.warning("suggestion_unreadable id=%s", suggestion_id)
+            return None
+
+    async def take_suggestion(self, suggestion_id: str, user: str) -> bool:
+        """True the first time `user` clicks the suggestion; a double click gets False."""
+        key = self._k("suggested", suggestion_id, user)
+        return bool(await self.redis.set(key, "1", nx=True, ex=self.ttl_s))
 
 
 def _text(value: bytes | str) -> str:

@@ -142,3 +142,45 @@ FEEDBACK_LABEL_PLAIN = "Tell me what the answer got wrong (optional); it is kept
 FEEDBACK_THANKS = "Thanks: noted with this answer."
 RETRYING = "↻ Asked again by <@{user}>; the new answer follows in this thread."
 ALREADY_RETRYING = "This question is already being asked again."
+
+# Profile card: parse warnings, the columns table, suggestion buttons.
+PROFILE_WARNINGS = "*While reading the file:*"
+PROFILE_TABLE_HEADER_PLAIN = ("Column", "Type", "Empty", "Range")
+PROFILE_TABLE_MORE = "… and {n} more column{s}"
+SUGGESTION_GONE = "This suggestion is no longer available (it expires after the retention period). Ask in the thread."
+SUGGESTION_ALREADY_ASKED = "You already asked this one; the answer arrives in the file's thread."
+
+# App Home.
+HOME_TITLE_PLAIN = "DataAgent"
+HOME_ABOUT = (
+    "I answer plain-English questions about your tables (CSV, TSV, Excel): I write pandas code, run it in a "
+    "sandbox and reply with the answer, a table or a chart."
+)
+HOME_HOW = (
+    "*How to use me*\n"
+    "• Drop a file in a channel I'm in (or in a DM with me): I reply with a profile card and questions to try.\n"
+    "• Reply in the file's thread with a question; no mention needed there.\n"
+    "• Elsewhere in the channel, mention me: `@DataAgent which region sold the most?`\n"
+    "• `{cmd} <question>` asks about the channel's latest file; `{cmd} help` lists the rest."
+)
+HOME_DATA_HEADER = "*Data in your channels*"
+HOME_NO_DATA = "_None of your channels has data with me right now._"
+HOME_CHANNEL = "*<#{channel}>*"
+HOME_DM = "*Our direct messages*"
+HOME_DATASET_LINE = "• *{name}* as `{var}` — {rows:,} rows × {cols:,} columns{expiry}"
+HOME_EXPIRES = " · expires in {when}"
+HOME_EXPIRES_SOON = " · expires within the hour"
+HOME_MORE_DATASETS = "• … and {n} more"
+HOME_MORE_CHANNELS = "… and {n} more channels"
+HOME_RETENTION = "Data and memory are deleted automatically when they expire, or at once with *Forget*."
+HOME_FORGET_PLAIN = "Forget this channel's data"
+FORGET_TITLE_PLAIN = "Forget this data?"
+FORGET_CONFIRM_PLAIN = "Forget"
+FORGET_CANCEL_PLAIN = "Cancel"
+FORGET_QUESTION = (
+    "This deletes the datasets, memory and sessions I keep for {where}, for everyone in it. It cannot be undone."
+)
+FORGET_WHERE_CHANNEL = "<#{channel}>"
+FORGET_WHERE_DM = "our direct messages"
+DAYS = "{n} day{s}"
+HOURS = "{n} hour{s}"

@@ -26,6 +26,7 @@ from handlers.render import (
 )
 from handlers.render.mrkdwn import escape
 from handlers.status import ThreadStatus
+from handlers.suggest import offer_suggestions
 from jobqueue import Job
 
 log = logging.getLogger(__name__)
@@ -80,8 +81,10 @@ class JobHandler:
                 )
         if not added:
             return
+        await self.deps.state.mark_data(thread)
         in_thread = await engine.datasets(thread)
-        text, blocks = profile_card(added, in_thread=in_thread)
+        offered = await offer_suggestions(self.deps.state, channel, thread_ts, added)
+        text, blocks = profile_card(added, in_thread=in_thread, suggestions=offered)
         await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=blocks)
         await self.deps.state.set_latest(channel, thread)
         await self.deps.state.add_channel_thread(channel, thread)
@@ -116,8 +119,8 @@ class JobHandler:
     async def _borrow_channel_data(self, channel: str, thread: str) -> None:
         """A top-level question or /analyze: bring the channel's latest dataset into its thread."""
         latest = await self.deps.state.latest(channel)
-        if latest is not None:
-            await self.deps.engine.adopt(thread, latest)
+        if latest is not None and await self.deps.engine.adopt(thread, latest):
+            await self.deps.state.mark_data(thread)
 
     async def _show(self, answer: Answer, question_id: str, thread: str, p: QuestionJob) -> None:
         source = await self._source(thread)

@@ -120,6 +120,41 @@ async def test_auth_and_users_look_like_a_workspace(web_client: AsyncWebClient) 
     assert user["user"]["id"] == DEFAULT_USER and user["user"]["tz"]
 
 
+async def test_users_conversations_lists_a_users_channels_a_page_at_a_time(
+    fake_slack: FakeSlack, web_client: AsyncWebClient
+) -> None:
+    fake_slack.workspace.join("C0000000A1", DEFAULT_USER)
+    fake_slack.workspace.join("G0000000B1", DEFAULT_USER)
+    fake_slack.workspace.join("D0000000C1", DEFAULT_USER)
+    fake_slack.workspace.join("C0000000Z9", "U0SOMEONE1")
+    first = await web_client.users_conversations(user=DEFAULT_USER, types="public_channel,private_channel", limit=1)
+    cursor = first["response_metadata"]["next_cursor"]
+    second = await web_client.users_conversations(
+        user=DEFAULT_USER, types="public_channel,private_channel", limit=1, cursor=cursor
+    )
+    assert [c["id"] for c in first["channels"] + second["channels"]] == ["C0000000A1", "G0000000B1"]
+    assert second["response_metadata"]["next_cursor"] == ""
+    ims = await web_client.users_conversations(user=DEFAULT_USER, types="im")
+    assert [c["id"] for c in ims["channels"]] == ["D0000000C1"]
+
+
+async def test_views_publish_keeps_each_users_home_and_refuses_what_slack_refuses(
+    fake_slack: FakeSlack, web_client: AsyncWebClient
+) -> None:
+    home = {"type": "home", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "hi"}}]}
+    published = await web_client.views_publish(user_id=DEFAULT_USER, view=home)
+    assert published["view"]["id"] and fake_slack.home_views(DEFAULT_USER)[0]["blocks"] == home["blocks"]
+    too_long = {"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}
+    for view, error in [
+        ({**home, "type": "modal"}, "invalid_arguments"),
+        ({**home, "blocks": [too_long]}, "invalid_blocks"),
+    ]:
+        with pytest.raises(SlackApiError) as info:
+            await web_client.views_publish(user_id=DEFAULT_USER, view=view)
+        assert info.value.response["error"] == error
+    assert len(fake_slack.home_views(DEFAULT_USER)) == 1
+
+
 async def test_fail_next_injects_a_rate_limit_once(fake_slack: FakeSlack, web_client: AsyncWebClient) -> None:
     fake_slack.fail_next("chat.postMessage", "ratelimited", status=429, retry_after=7)
     with pytest.raises(SlackApiError) as info:

@@ -17,6 +17,7 @@ from tests.deploy_helpers import ROOT, load_yaml
 LISTENER_EVENTS = {
     "app_mention": {"app_mention"},
     "message": {"message.channels", "message.groups", "message.im", "message.mpim"},
+    "app_home_opened": {"app_home_opened"},
 }
 # What Slack requires for each event the bot subscribes to, and for each Web API method it calls.
 EVENT_SCOPES = {
@@ -25,6 +26,7 @@ EVENT_SCOPES = {
     "message.groups": {"groups:history"},
     "message.im": {"im:history"},
     "message.mpim": {"mpim:history"},
+    "app_home_opened": set(),
 }
 METHOD_SCOPES: dict[str, set[str]] = {
     "chat_postMessage": {"chat:write"},
@@ -39,6 +41,9 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "reactions_remove": {"reactions:write"},
     "users_info": {"users:read"},
     "views_open": set(),
+    "views_publish": set(),
+    # App Home asks for every conversation type; each needs its own read scope.
+    "users_conversations": {"channels:read", "groups:read", "im:read", "mpim:read"},
     "auth_test": set(),
 }
 # Keys of Slack's manifest schema (v1) that this manifest may use; a typo is silently ignored by Slack.
@@ -165,3 +170,4 @@ def test_buttons_dms_and_socket_mode_are_enabled() -> None:
     assert settings["org_deploy_enabled"] is False and settings["token_rotation_enabled"] is False
     home = manifest["features"]["app_home"]
     assert home["messages_tab_enabled"] is True and home["messages_tab_read_only_enabled"] is False
+    assert home["home_tab_enabled"] is True, "the bot publishes a Home tab (app_home_opened)"

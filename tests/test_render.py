@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -31,6 +32,7 @@ from handlers.render import (
     to_mrkdwn,
     usage_text,
 )
+from handlers.render.home import HomeChannel, HomeDataset, forget_modal, home_view
 
 QID = "q-1f2e3d"
 PING = "<!channel>"
@@ -397,8 +399,100 @@ def test_profile_card_from_a_stored_record_and_hostile_column_names() -> None:
     for mrkdwn in [text, *mrkdwn_texts(blocks)]:
         assert "<!" not in mrkdwn
     joined = "\n".join(sections(blocks))
-    assert "&lt;!channel&gt;` (category)" in joined
+    # The columns are a native table of raw text cells, never parsed, so the name is shown as it is.
+    assert table_rows(blocks)[:2] == [["Column", "Type", "Empty", "Range"], [PING, "category", "0%", " "]]
+    assert all(cell["type"] == "raw_text" for b in blocks if b["type"] == "table" for row in b["rows"] for cell in row)
     assert "Which &lt;!channel&gt; has the highest total amount?" in joined
+
+
+def stored(name: str, columns: tuple[ColumnProfile, ...], rows: int, warnings: tuple[str, ...] = ()) -> DatasetRecord:
+    profile = DatasetProfile(name, "data", rows, columns, (), (), (), warnings, "utf-8", ",", ".", 0)
+    return DatasetRecord(name, "data", "0" * 64, "d.csv", "", "", profile, rows, tuple(c.name for c in columns))
+
+
+def test_the_card_shows_the_files_reading_warnings_escaped() -> None:
+    warnings = ("Skipped 2 title lines above the header", "Read `,` as the decimal mark <!here>", "Dropped 3 rows")
+    _, blocks = profile_card([stored("w.csv", (ColumnProfile("x", "number", 0, 2),), 4, warnings)])
+    notes = next(t for t in sections(valid(blocks)) if t.startswith("*While reading the file:*"))
+    assert "• Skipped 2 title lines above the header" in notes and "• Dropped 3 rows" in notes
+    assert "&lt;!here&gt;" in notes and "<!" not in notes
+
+
+def test_the_columns_table_shows_type_empty_share_and_range() -> None:
+    columns = (
+        ColumnProfile("revenue", "number", 25, 90, 1.5, 2400.75),
+        ColumnProfile("units", "integer", 0, 9, 1, 12000),
+        ColumnProfile("day", "date", 1, 30, "2024-01-01", "2024-03-31"),
+        ColumnProfile("region", "text", 0, 4, top=(("North", 40),)),
+        ColumnProfile("flag", "bool", 100, 1),
+    )
+    _, blocks = profile_card([stored("t.csv", columns, 100)])
+    rows = table_rows(valid(blocks))
+    assert rows[1] == ["revenue", "number", "25%", "1.50 – 2,400.75"]
+    assert rows[2] == ["units", "number", "0%", "1 – 12,000"]
+    assert rows[3] == ["day", "date", "1%", "2024-01-01 – 2024-03-31"]
+    assert rows[4] == ["region", "category", "0%", " "] and rows[5] == ["flag", "yes/no", "100%", " "]
+    assert "Columns:" not in "\n".join(sections(blocks))  # the table replaces the list
+
+
+def test_a_wide_file_tables_its_first_25_columns_and_counts_the_rest() -> None:
+    wide = stored("wide.csv", tuple(ColumnProfile(f"<c{i}>", "number", 0, 5, 0, i) for i in range(40)), 10)
+    _, blocks = profile_card([wide])
+    rows = table_rows(valid(blocks))
+    assert len(rows) == 26 and rows[-1][0] == "<c24>" and all(len(r) == 4 for r in rows)
+    assert "… and 15 more columns" in [e["text"] for b in blocks if b["type"] == "context" for e in b["elements"]]
+
+
+def test_suggestions_become_buttons_carrying_their_ids_and_a_second_dataset_lists_its_columns() -> None:
+    first = stored("a.csv", (ColumnProfile("amount", "number", 0, 9),), 9)
+    second = stored("b.csv", (ColumnProfile(PING, "number", 0, 9),), 9)
+    offered = [[("s1", "What is the distribution of amount?"), ("s2", "Summarise this dataset")], [("s3", "x" * 90)]]
+    _, blocks = profile_card([first, second], suggestions=offered)
+    valid(blocks)
+    rows = [[(e["action_id"], e["value"]) for e in b["elements"]] for b in blocks if b["type"] == "actions"]
+    assert rows == [[("ask_suggestion_0", "s1"), ("ask_suggestion_1", "s2")], [("ask_suggestion_0", "s3")]]
+    labels = [e["text"]["text"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    assert labels[:2] == ["What is the distribution of amount?", "Summarise this dataset"]
+    assert len(labels[2]) == 75 and labels[2].endswith("…")
+    assert len([b for b in blocks if b["type"] == "table"]) == 1  # Slack shows one table per message
+    assert "`&lt;!channel&gt;` (number)" in "\n".join(sections(blocks))
+
+
+# App Home
+
+
+def test_home_lists_each_channels_datasets_with_expiry_and_a_forget_button() -> None:
+    now = 1_700_000_000.0
+    hostile = HomeDataset(f"{PING}*.csv", "a<b>", 1200, 4, now + 6.5 * 86_400)
+    soon = HomeDataset("soon.csv", "soon", 1, 1, now + 1800)
+    channels = [HomeChannel("C0DATA0001", (hostile, soon)), HomeChannel("D0DM000001", (soon,))]
+    view = home_view(channels, now=now)
+    assert View(**view).to_dict()["type"] == "home" and len(view["blocks"]) <= 100
+    valid(view["blocks"])
+    body = "\n".join(mrkdwn_texts(view["blocks"]))
+    assert "<!channel" not in body and "&lt;!channel&gt;.csv" in body and "`a&lt;b&gt;`" in body
+    assert "1,200 rows × 4 columns · expires in 7 days" in body and "expires within the hour" in body
+    assert "*<#C0DATA0001>*" in body and "Our direct messages" in body
+    forgets = [b["accessory"] for b in view["blocks"] if "accessory" in b]
+    assert [(f["action_id"], f["value"]) for f in forgets] == [
+        ("home_forget", "C0DATA0001"),
+        ("home_forget", "D0DM000001"),
+    ]
+    assert "None of your channels" in "\n".join(mrkdwn_texts(home_view([], now=now)["blocks"]))
+
+
+def test_home_caps_its_channels_within_the_views_block_limit() -> None:
+    many = [HomeChannel(f"C{i:09d}", (HomeDataset("x.csv", "x", 1, 1, None),)) for i in range(60)]
+    view = home_view(many, now=0)
+    valid(view["blocks"][:50])
+    assert len(view["blocks"]) <= 100 and "… and 20 more channels" in json.dumps(view, ensure_ascii=False)
+
+
+def test_forget_modal_asks_with_confirm_and_cancel() -> None:
+    modal = forget_modal("C0DATA0001")
+    assert View(**modal).to_dict()["callback_id"] == "home_forget_confirm"
+    assert modal["private_metadata"] == "C0DATA0001" and modal["submit"]["text"] == "Forget"
+    assert "<#C0DATA0001>" in modal["blocks"][0]["text"]["text"]
 
 
 # Progress, slash command, charts

@@ -2,7 +2,8 @@
 
 answer.py    answer_message / failure_message / result_message / answer_footer
 code.py      code_blocks / code_modal (Show code)
-profile.py   profile_card / suggested_questions
+profile.py   profile_card / suggested_questions / columns_table
+home.py      home_view / forget_modal (App Home and its Forget confirmation)
 progress.py  progress_text      commands.py  /analyze replies      charts.py  chart names
 blocks.py chunks.py mrkdwn.py tables.py  the Block Kit, splitting, escaping and table pieces
 """

@@ -1,4 +1,5 @@
-"""The card posted when a dataset arrives: size, columns, oddities, its DataFrame name, questions to try."""
+"""The card posted when a dataset arrives: size, a columns table, reading warnings, oddities, its DataFrame
+name, and suggested questions as buttons (each asks its question in the file's thread)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agent import DatasetRecord
+from agent.profile import ColumnProfile
 from handlers import texts
-from handlers.render.blocks import MAX_BLOCKS, Block, context, section
+from handlers.render.blocks import MAX_BLOCKS, Block, actions, button, context, section, table
 from handlers.render.mrkdwn import escape, preview
 
 MAX_COLUMNS_SHOWN = 25
 MAX_SUSPICIOUS = 5
+MAX_WARNINGS = 5
+ASK_SUGGESTION = "ask_suggestion"  # action ids are ask_suggestion_0, _1, … (unique within their block)
+_CELL_CAP = 60
+_LABEL_CAP = 75
 MAX_CATEGORY_DISTINCT = 50
 _NAME_CAP = 40
 _ID_LIKE = re.compile(r"(^|[_\s])(id|uuid|key|code|zip|postcode|phone|index)$|^id[_\s]|^unnamed", re.I)
@@ -30,6 +36,8 @@ class DatasetView:
     rows: int
     columns: tuple[tuple[str, str], ...]  # (column, kind): a dtype in, a friendly kind (number, date…) kept
     suspicious: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()  # how the file was read: skipped lines, decimal comma, dropped rows…
+    stats: tuple[ColumnStat, ...] = ()  # the columns table; empty: the columns are listed as text
 
     def __post_init__(self) -> None:
         # Callers may pass pandas dtypes; the card and the suggestions speak in friendly kinds.
@@ -46,7 +54,48 @@ class DatasetView:
         """Read kinds and oddities from the record's profile unless given explicitly."""
         columns = columns_with_types if columns_with_types is not None else _profile_columns(record)
         notes = suspicious if suspicious is not None else record.profile.suspicious
-        return cls(record.name, record.var_name, record.rows, tuple(columns), tuple(notes))
+        kinds = dict(columns)
+        stats = tuple(ColumnStat.of(c, kinds.get(c.name, c.dtype), record.rows) for c in record.profile.columns)
+        warnings = tuple(record.profile.warnings)
+        return cls(record.name, record.var_name, record.rows, tuple(columns), tuple(notes), warnings, stats)
+
+
+@dataclass(frozen=True)
+class ColumnStat:
+    """One row of the columns table: name, kind, share of empty cells and range, as shown."""
+
+    name: str
+    kind: str
+    empty: str
+    range: str
+
+    @classmethod
+    def of(cls, column: ColumnProfile, kind: str, rows: int) -> ColumnStat:
+        return cls(column.name, friendly_type(kind), _empty_share(column.nulls, rows), _range(column.min, column.max))
+
+
+def _empty_share(nulls: int, rows: int) -> str:
+    if rows <= 0:
+        return ""
+    share = 100 * nulls / rows
+    if share == 0:
+        return "0%"
+    return "<1%" if share < 1 else f"{share:.0f}%"
+
+
+def _range(low: float | int | str | None, high: float | int | str | None) -> str:
+    if low is None or high is None:
+        return ""
+    lo, hi = _scalar(low), _scalar(high)
+    return lo if lo == hi else f"{lo} – {hi}"
+
+
+def _scalar(value: float | int | str) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return _cap(str(value), 25)
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.2f}" if abs(value) >= 1 else f"{value:.3g}"
+    return f"{int(value):,}"
 
 
 def friendly_type(dtype: str) -> str:
@@ -97,8 +146,14 @@ def suggested_questions(view: DatasetView, limit: int = 3) -> list[str]:
     return out[:limit]
 
 
+Suggestion = tuple[str, str]  # (id the button carries, question)
+
+
 def profile_card(
-    datasets: Sequence[DatasetRecord | DatasetView], *, in_thread: Sequence[DatasetRecord | DatasetView] = ()
+    datasets: Sequence[DatasetRecord | DatasetView],
+    *,
+    in_thread: Sequence[DatasetRecord | DatasetView] = (),
+    suggestions: Sequence[Sequence[Suggestion]] | None = None,
 ) -> tuple[str, list[Block]]:
     """Fallback text and blocks introducing freshly uploaded dataset(s).
 
@@ -106,11 +161,15 @@ def profile_card(
         datasets: the new dataset(s).
         in_thread: every dataset now in the thread (new ones included); when there are several,
             a line names them all.
+        suggestions: per dataset, the (id, question) pairs to offer as buttons; without them the
+            questions are listed as text.
     """
     views = [_view(d) for d in datasets]
     blocks: list[Block] = []
-    for view in views:
-        blocks.extend(_card(view))
+    for index, view in enumerate(views):
+        offered = suggestions[index] if suggestions is not None and index < len(suggestions) else None
+        # Slack shows one table per message: the first dataset gets it, others list their columns.
+        blocks.extend(_card(view, offered, with_table=index == 0))
     names = [_view(d).var_name for d in in_thread]
     if len(names) > 1:
         listed = ", ".join(f"`{escape(n)}`" for n in names)
@@ -130,18 +189,52 @@ def _headline(view: DatasetView) -> str:
     return texts.PROFILE_HEADLINE.format(name=name, rows=rows, cols=cols, **plural)
 
 
-def _card(view: DatasetView) -> list[Block]:
+def _card(view: DatasetView, offered: Sequence[Suggestion] | None, *, with_table: bool) -> list[Block]:
+    blocks = [section(_headline(view))]
+    blocks.extend(columns_table(view) if with_table and view.stats else [_columns_text(view)])
+    if view.warnings:
+        blocks.append(_notes(texts.PROFILE_WARNINGS, view.warnings, MAX_WARNINGS))
+    if view.suspicious:
+        blocks.append(_notes(texts.PROFILE_SUSPICIOUS, view.suspicious, MAX_SUSPICIOUS))
+    blocks.append(context(texts.PROFILE_VAR.format(var=escape(view.var_name))))
+    if offered:
+        buttons = [button(_label(q), f"{ASK_SUGGESTION}_{i}", sid) for i, (sid, q) in enumerate(offered[:5])]
+        blocks.extend([section(texts.PROFILE_SUGGESTIONS), actions(*buttons)])
+    else:
+        questions = "\n".join(f"• {escape(q)}" for q in suggested_questions(view))
+        blocks.append(section(f"{texts.PROFILE_SUGGESTIONS}\n{questions}"))
+    return blocks
+
+
+def columns_table(view: DatasetView) -> list[Block]:
+    """The columns as a native table (name, kind, % empty, range), the first 25, then how many more.
+
+    Cells are raw text, which Slack never parses, so column names are shown exactly as they are and cannot ping.
+    """
+    rows: list[tuple[str, ...]] = [texts.PROFILE_TABLE_HEADER_PLAIN]
+    rows += [(_cap(s.name, _CELL_CAP), s.kind, s.empty, s.range) for s in view.stats[:MAX_COLUMNS_SHOWN]]
+    blocks = [table(rows)]
+    more = len(view.stats) - MAX_COLUMNS_SHOWN
+    if more > 0:
+        blocks.append(context(texts.PROFILE_TABLE_MORE.format(n=more, s="" if more == 1 else "s")))
+    return blocks
+
+
+def _columns_text(view: DatasetView) -> Block:
     shown = [_column(c, k) for c, k in view.columns[:MAX_COLUMNS_SHOWN]]
     more = len(view.columns) - len(shown)
     columns = ", ".join(shown) + (texts.PROFILE_MORE_COLUMNS.format(n=more) if more > 0 else "")
-    blocks = [section(_headline(view)), section(texts.PROFILE_COLUMNS.format(columns=columns))]
-    if view.suspicious:
-        notes = "\n".join(f"• {escape(_cap(n, 200))}" for n in view.suspicious[:MAX_SUSPICIOUS])
-        blocks.append(section(f"{texts.PROFILE_SUSPICIOUS}\n{notes}"))
-    blocks.append(context(texts.PROFILE_VAR.format(var=escape(view.var_name))))
-    questions = "\n".join(f"• {escape(q)}" for q in suggested_questions(view))
-    blocks.append(section(f"{texts.PROFILE_SUGGESTIONS}\n{questions}"))
-    return blocks
+    return section(texts.PROFILE_COLUMNS.format(columns=columns))
+
+
+def _notes(heading: str, notes: Sequence[str], limit: int) -> Block:
+    lines = "\n".join(f"• {escape(_cap(n, 200))}" for n in notes[:limit])
+    return section(f"{heading}\n{lines}")
+
+
+def _label(question: str) -> str:
+    """A button label (plain text, shown literally by Slack), cut to fit."""
+    return _cap(question, _LABEL_CAP)
 
 
 def _column(name: str, kind: str) -> str:

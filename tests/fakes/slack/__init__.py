@@ -21,6 +21,7 @@ from tests.fakes.slack.common import (
 from tests.fakes.slack.delivery import send_event, send_url_verification, signature_headers
 from tests.fakes.slack.events import (
     Event,
+    app_home_opened_event,
     app_mention_event,
     block_actions_payload,
     bot_message_event,
@@ -34,6 +35,7 @@ from tests.fakes.slack.events import (
     message_deleted_event,
     message_event,
     slack_text,
+    view_block_actions_payload,
 )
 from tests.fakes.slack.fixture import FAKE_APP_TOKEN, FAKE_BOT_TOKEN, FAKE_SIGNING_SECRET
 from tests.fakes.slack.server import Ack, Download, FakeSlack, RecordedCall, ResponseUrlPost, StoredFile
@@ -56,6 +58,7 @@ __all__ = [
     "RecordedCall",
     "ResponseUrlPost",
     "StoredFile",
+    "app_home_opened_event",
     "app_mention_event",
     "block_actions_payload",
     "bot_message_event",
@@ -72,4 +75,5 @@ __all__ = [
     "send_url_verification",
     "signature_headers",
     "slack_text",
+    "view_block_actions_payload",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 MAX_BLOCKS = 50
+MAX_VIEW_BLOCKS = 100  # modals and the Home tab
 MAX_SECTION_TEXT = 3000
 MAX_SECTION_FIELDS = 10
 MAX_FIELD_TEXT = 2000
@@ -27,13 +28,16 @@ KNOWN_TYPES = frozenset(
 )
 
 
-def block_errors(blocks: Any) -> list[str]:
-    """The reasons Slack would refuse `blocks`, in its `[ERROR] …` wording; empty when they are acceptable."""
+def block_errors(blocks: Any, *, max_blocks: int = MAX_BLOCKS) -> list[str]:
+    """The reasons Slack would refuse `blocks`, in its `[ERROR] …` wording; empty when they are acceptable.
+
+    `max_blocks` is 50 for a message, 100 for a modal or the Home tab (`MAX_VIEW_BLOCKS`).
+    """
     if not isinstance(blocks, list):
         return ["[ERROR] blocks must be an array [json-pointer:/blocks]"]
     errors: list[str] = []
-    if len(blocks) > MAX_BLOCKS:
-        errors.append(f"[ERROR] no more than {MAX_BLOCKS} items allowed [json-pointer:/blocks]")
+    if len(blocks) > max_blocks:
+        errors.append(f"[ERROR] no more than {max_blocks} items allowed [json-pointer:/blocks]")
     for i, block in enumerate(blocks):
         errors.extend(_block_errors(block, f"[json-pointer:/blocks/{i}]"))
     markdown_total = sum(

@@ -318,3 +318,45 @@ def block_actions_payload(
             }
         ],
     }
+
+
+def app_home_opened_event(user: str = DEFAULT_USER, tab: str = "home", view: dict[str, Any] | None = None) -> Event:
+    """The user opened the app's Home (or Messages) tab; `view` is the Home view published before, if any."""
+    event: Event = {
+        "type": "app_home_opened",
+        "user": user,
+        "channel": f"D{user[1:]}"[:11],
+        "tab": tab,
+        "event_ts": f"{time.time():.6f}",
+    }
+    if view is not None:
+        event["view"] = view
+    return event
+
+
+def view_block_actions_payload(
+    view: dict[str, Any], action_id: str, value: str = "", *, user_id: str = DEFAULT_USER
+) -> dict[str, Any]:
+    """A click on a button in a view (Home tab or modal): `container.type` is "view"; no channel or message."""
+    return {
+        "type": "block_actions",
+        "user": {"id": user_id, "username": f"user-{user_id.lower()}", "team_id": TEAM_ID},
+        "api_app_id": API_APP_ID,
+        "token": VERIFICATION_TOKEN,
+        "container": {"type": "view", "view_id": view.get("id", "")},
+        "trigger_id": new_trigger_id(),
+        "team": {"id": TEAM_ID, "domain": TEAM_DOMAIN},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "view": view,
+        "actions": [
+            {
+                "action_id": action_id,
+                "block_id": "home",
+                "text": {"type": "plain_text", "text": "Button", "emoji": True},
+                "value": value,
+                "type": "button",
+                "action_ts": f"{time.time():.6f}",
+            }
+        ],
+    }

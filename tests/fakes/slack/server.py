@@ -27,7 +27,13 @@ from tests.fakes.slack.common import (
     new_id,
     new_trigger_id,
 )
-from tests.fakes.slack.events import Event, block_actions_payload, command_payload, event_envelope
+from tests.fakes.slack.events import (
+    Event,
+    block_actions_payload,
+    command_payload,
+    event_envelope,
+    view_block_actions_payload,
+)
 from tests.fakes.slack.files import Share, StoredFile
 from tests.fakes.slack.socket_mode import Ack
 from tests.fakes.slack.wire import Download, RecordedCall, ResponseUrlPost, SlackWire
@@ -102,6 +108,17 @@ class FakeSlack(SlackWire):
     def opened_views(self) -> list[dict[str, Any]]:
         """Modals the app opened with `views.open`, in order (each with the `id` the fake gave it)."""
         return list(self.workspace.views)
+
+    def home_views(self, user: str) -> list[dict[str, Any]]:
+        """Every Home tab view published for `user` with `views.publish`, in order."""
+        return list(self.workspace.home_views.get(user, []))
+
+    async def send_view_action(
+        self, app_url: str, view: dict[str, Any], action_id: str, value: str = "", *, user_id: str = DEFAULT_USER
+    ) -> aiohttp.ClientResponse:
+        """POST a signed click on a button in a published view (the Home tab or a modal): no channel, no message."""
+        payload = view_block_actions_payload(view, action_id, value, user_id=user_id)
+        return await delivery.send_action(app_url, self.signing_secret, payload)
 
     async def send_view_submission(
         self, app_url: str, view: dict[str, Any], values: dict[str, Any], *, user_id: str = DEFAULT_USER

@@ -23,7 +23,7 @@ from tests.fakes.slack.args import (
     opt,
     req,
 )
-from tests.fakes.slack.blocks import MAX_MESSAGE_TEXT, block_errors
+from tests.fakes.slack.blocks import MAX_MESSAGE_TEXT, MAX_VIEW_BLOCKS, block_errors
 from tests.fakes.slack.common import (
     API_APP_ID,
     BOT_ID,
@@ -35,9 +35,12 @@ from tests.fakes.slack.common import (
 )
 from tests.fakes.slack.files import PendingUpload, StoredFile
 
+_CONVERSATION_TYPES = {"C": "public_channel", "G": "private_channel", "D": "im"}
+
 
 class Workspace:
-    """Messages per channel, files, uploads, assistant statuses, ephemeral messages and users."""
+    """Messages per channel, files, uploads, assistant statuses, ephemeral messages, users, channel members
+    and each user's published Home tab."""
 
     def __init__(self) -> None:
         self.root_url = ""
@@ -48,8 +51,12 @@ class Workspace:
         self.ephemeral: list[dict[str, Any]] = []
         self.users: dict[str, dict[str, Any]] = {}
         self.views: list[dict[str, Any]] = []
+        self.members: dict[str, set[str]] = {}  # channel → user ids (`join`; read by users.conversations)
+        self.home_views: dict[str, list[dict[str, Any]]] = {}  # user → every Home view published, in order
         self.methods: dict[str, Method] = {
             "views.open": self.views_open,
+            "views.publish": self.views_publish,
+            "users.conversations": self.users_conversations,
             "auth.test": self.auth_test,
             "chat.postMessage": self.chat_post_message,
             "chat.update": self.chat_update,
@@ -210,11 +217,42 @@ class Workspace:
         view = json_arg(args, "view")
         if not isinstance(view, dict) or view.get("type") != "modal" or not view.get("title"):
             raise ApiFailure("invalid_arguments")
-        if block_errors(view.get("blocks") or []):
+        if block_errors(view.get("blocks") or [], max_blocks=MAX_VIEW_BLOCKS):
             raise ApiFailure("invalid_blocks")
         opened = {**copy.deepcopy(view), "id": f"V{len(self.views) + 1:08d}"}
         self.views.append(opened)
         return {"ok": True, "view": opened}
+
+    def views_publish(self, args: Args) -> Reply:
+        user = req(args, "user_id", "invalid_arguments")
+        view = json_arg(args, "view")
+        if not isinstance(view, dict) or view.get("type") != "home":
+            raise ApiFailure("invalid_arguments")
+        if errors := block_errors(view.get("blocks") or [], max_blocks=MAX_VIEW_BLOCKS):
+            raise ApiFailure("invalid_blocks", errors=errors, response_metadata={"messages": errors})
+        published = {**copy.deepcopy(view), "id": f"VH{len(self.home_views.get(user, [])) + 1:07d}"}
+        self.home_views.setdefault(user, []).append(published)
+        return {"ok": True, "view": published}
+
+    def join(self, channel: str, *users: str) -> None:
+        """Make `users` members of `channel` (what `users.conversations` reports)."""
+        self.members.setdefault(channel, set()).update(users)
+
+    def users_conversations(self, args: Args) -> Reply:
+        """The user's conversations of the asked types, `limit` at a time (the cursor is an offset)."""
+        user = opt(args, "user") or BOT_USER_ID
+        types = set(str(args.get("types") or "public_channel").split(","))
+        mine = sorted(c for c, users in self.members.items() if user in users)
+        mine = [c for c in mine if _CONVERSATION_TYPES.get(c[:1]) in types]
+        start, limit = int(args.get("cursor") or 0), int(args.get("limit") or 100)
+        page = mine[start : start + limit]
+        more = start + limit < len(mine)
+        channels = [{"id": c, "is_channel": c[:1] == "C", "is_im": c[:1] == "D"} for c in page]
+        return {
+            "ok": True,
+            "channels": channels,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def set_status(self, args: Args) -> Reply:
         channel = req(args, "channel_id", "invalid_arguments")
