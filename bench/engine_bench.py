@@ -23,6 +23,7 @@ from sandbox_bench import fmt  # bench/ is on sys.path when run as a script
 from agent import Engine, EngineConfig
 from agent.datasets import Datasets
 from agent.llm import ChatMessage, Completion
+from agent.llm.base import ToolSpec
 from agent.sandbox.local import LocalSandboxProvider
 from agent.sessions import Sessions
 from agent.store import Store
@@ -37,13 +38,21 @@ AGAIN = "print(f'best: {by_region.idxmax()}')"
 
 
 class ScriptedModel:
-    """An `LLM` that answers at once: the scripted cells in order, then a one-line answer."""
+    """An `LLM` that answers at once: the scripted cells in order, then a one-line answer (one-shot path;
+    bench/loop_bench.py measures the tool loop)."""
+
+    supports_tools = False
 
     def __init__(self, cells: Sequence[str]) -> None:
         self._cells = list(cells)
 
     async def complete(
-        self, messages: Sequence[ChatMessage], *, temperature: float = 0.0, max_tokens: int | None = None
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        temperature: float = 0.0,
+        max_tokens: int | None = None,
+        tools: Sequence[ToolSpec] = (),
     ) -> Completion:
         wants_answer = "Write the answer" in messages[0]["content"]
         text = "The best region is shown above." if wants_answer else f"```python\n{self._cells.pop(0)}\n```"
