@@ -8,6 +8,8 @@ import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from handlers.payloads import QuestionJob
+from jobqueue import Job
 from tests.bot_helpers import CHANNEL, action_ids, bot_settings, events_url, message_text, running_bot, wait_final
 from tests.engine_helpers import Model, starts_a_question
 from tests.fakes.groq_server import FakeGroq
@@ -168,3 +170,28 @@ async def test_try_again_runs_once_on_a_double_click(
         )
     assert len(notes) == 1
     assert sum(starts_a_question(r.json) for r in fake_groq.requests) == 2  # the first ask and one retry
+
+
+async def test_a_question_that_failed_every_delivery_says_so_and_offers_try_again(
+    fake_slack: FakeSlack, fake_groq: FakeGroq, redis_url: str, namespace: str, tmp_path: Path
+) -> None:
+    fake_groq.respond_with(Model([UNITS]))
+    settings = bot_settings(fake_slack, fake_groq, redis_url, tmp_path)
+    async with running_bot(settings, namespace) as bot:
+        url = events_url(bot)
+        file_ts = await share_sales(fake_slack, url)
+        await wait_card(fake_slack, CHANNEL, file_ts)
+        dead = QuestionJob(CHANNEL, file_ts, "Total units?", "U0ALICE001", borrow_latest=False)
+        # What the worker calls once the job has failed its last delivery (tests/test_jobs.py covers when).
+        await bot.handler.on_dead(Job("q:dead:1", f"{CHANNEL}:{file_ts}", dead))
+        notice = await wait_final(fake_slack, CHANNEL, file_ts)
+        assert "failed several times" in message_text(notice)
+        await fake_slack.send_action(
+            url, "retry_question", button_value(notice, "retry_question"), channel=CHANNEL, message_ts=str(notice["ts"])
+        )
+        await fake_slack.wait_until(
+            lambda: [m for m in fake_slack.thread_messages(CHANNEL, file_ts) if "units: 20" in message_text(m)] or None,
+            timeout=60,
+            what="the answer to the question asked again",
+        )
+    assert fake_slack.statuses(CHANNEL, file_ts)[0] == ""  # the dead job's status was cleared first
