@@ -263,3 +263,22 @@ async def test_a_hostile_file_name_column_and_stdout_cannot_close_a_fence(
     assert any("EVIL-PRINT" in p for p in prompts) and any("EVIL-COLUMN" in p for p in prompts)
     for content in prompts:
         assert not _fences_hold(content), (_fences_hold(content), content)
+
+
+async def test_forget_deletes_a_shared_blob_only_with_the_last_thread_that_uses_it(
+    redis_url: str, namespace: str, fake_groq: FakeGroq
+) -> None:
+    other, borrower = "C1:1700000000.000200", "C1:1700000000.000300"
+    async with running_parts(redis_url, namespace, fake_groq) as parts:
+        engine, store = parts.engine, parts.store
+        record = await engine.add_dataset(THREAD, "sales.csv", SALES_CSV)
+        await engine.add_dataset(other, "same-bytes.csv", SALES_CSV)
+        assert await engine.adopt(borrower, THREAD) == 1
+
+        await engine.forget(THREAD)
+        await engine.forget(other)
+        assert await store.get_blob(record.blob_sha256)  # the borrower still reads the shared bytes
+
+        await engine.forget(borrower)
+        left = [key async for key in store.redis.scan_iter(f"{namespace}:*")]
+    assert left == []
