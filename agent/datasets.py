@@ -39,7 +39,7 @@ class Datasets:
         existing = await self._store.datasets(thread)
         var = unique_name(loaded.var_name, {r.var_name for r in existing})
         file_name = f"{var}.csv"
-        sha = await self._store.put_blob(loaded.normalized_csv)
+        sha = await self._store.put_blob(loaded.normalized_csv, thread)
         record = DatasetRecord(
             name=name,
             var_name=var,
@@ -59,6 +59,6 @@ class Datasets:
         existing = await self._store.datasets(thread)
         if any(r.blob_sha256 == record.blob_sha256 for r in existing):
             return next(r for r in existing if r.blob_sha256 == record.blob_sha256)
-        await self._store.put_blob(await self._store.get_blob(record.blob_sha256))
+        await self._store.put_blob(await self._store.get_blob(record.blob_sha256), thread)
         await self._store.add_dataset(thread, record)
         return record

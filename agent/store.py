@@ -3,6 +3,8 @@
 Keys (all under one namespace, all expiring after the retention period):
 
     {ns}:blob:{sha256}            zlib-compressed dataset bytes, shared by content hash
+    {ns}:blobrefs:{sha256}        the threads that stored that blob (forget deletes it with the last one)
+    {ns}:t:{thread}:blobs         the blobs the thread stored
     {ns}:t:{thread}:datasets      list of dataset records (JSON), in upload order
     {ns}:t:{thread}:turns         recent conversation turns (JSON), bounded
     {ns}:t:{thread}:cells         code cells that succeeded, replayed on a new sandbox, bounded
@@ -29,6 +31,16 @@ MAX_TURNS = 20
 MAX_CELLS = 40
 
 _Record = TypeVar("_Record", bound="JsonRecord")
+
+# Drop one thread's reference to a blob; the last reference takes the blob with it. One script, so a
+# thread storing the same bytes at that moment either keeps the blob or finds it gone and writes it again.
+_RELEASE_BLOB = """
+if redis.call('SREM', KEYS[1], ARGV[1]) == 1 and redis.call('SCARD', KEYS[1]) == 0 then
+  redis.call('DEL', KEYS[1], KEYS[2])
+  return 1
+end
+return 0
+"""
 
 
 class JsonRecord:
@@ -100,12 +112,21 @@ class Store:
 
     # Blobs
 
-    async def put_blob(self, data: bytes) -> str:
+    async def put_blob(self, data: bytes, thread: str) -> str:
+        """Store `data` once by content hash, as used by `thread` (so forgetting it can release the blob)."""
         # Hashing and compressing up to MAX_FILE_MB would stall the event loop: do it off-loop.
         sha = await asyncio.to_thread(lambda: hashlib.sha256(data).hexdigest())
-        key = self.key("blob", sha)
-        # Same bytes from another thread: only extend the lifetime.
-        if not await self.redis.expire(key, self.ttl_s):
+        key, refs, mine = self.key("blob", sha), self.key("blobrefs", sha), self._t(thread, "blobs")
+        # The reference goes in first, in the same transaction that checks the blob: see _RELEASE_BLOB.
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.sadd(refs, thread)
+            pipe.expire(refs, self.ttl_s)
+            pipe.sadd(mine, sha)
+            pipe.expire(mine, self.ttl_s)
+            pipe.expire(key, self.ttl_s)
+            *_, exists = await pipe.execute()
+        # Same bytes from another thread: only the lifetime was extended.
+        if not exists:
             await self.redis.set(key, await asyncio.to_thread(zlib.compress, data, 6), ex=self.ttl_s)
         return sha
 
@@ -163,5 +184,15 @@ class Store:
         await self.redis.delete(self._t(thread, "sandbox"))
 
     async def forget(self, thread: str) -> None:
-        """Delete a thread's datasets, memory, cells and handle (blobs expire on their own)."""
-        await self.redis.delete(*(self._t(thread, w) for w in ("datasets", "turns", "cells", "sandbox")))
+        """Delete a thread's datasets, memory, cells and handle, and every blob no other thread uses."""
+        shas = {r.blob_sha256 for r in await self.datasets(thread)}
+        shas |= {_text(sha) for sha in await self.redis.smembers(self._t(thread, "blobs"))}
+        release = self.redis.register_script(_RELEASE_BLOB)
+        for sha in sorted(shas):
+            # A blob stored before references were kept has no reference set: it is left to expire.
+            await release(keys=[self.key("blobrefs", sha), self.key("blob", sha)], args=[thread])
+        await self.redis.delete(*(self._t(thread, w) for w in ("datasets", "turns", "cells", "sandbox", "blobs")))
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

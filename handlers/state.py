@@ -3,6 +3,7 @@
 {ns}:s:latest:{channel}      thread key of the channel's most recent dataset
 {ns}:s:active:{thread}       the thread holds a dataset or the bot answered in it
 {ns}:s:answer:{question_id}  the question, code and raw output behind an answer (Show code / Try again)
+{ns}:s:answers:{thread}      the question ids of the thread's saved answers (what forget deletes)
 {ns}:s:answered:{job_id}     the job's answer is posted (a redelivered job must not answer twice)
 {ns}:s:sharers:{thread}      who shared each of the thread's files (file name → display name)
 {ns}:s:feedback:{question_id} 👍 / 👎 and notes on an answer, by user
@@ -75,7 +76,12 @@ class SlackState:
 
     async def save_answer(self, question_id: str, record: SavedAnswer) -> None:
         """Keep what the answer's buttons need, for the retention period."""
-        await self.redis.set(self._k("answer", question_id), record.to_json(), ex=self.ttl_s)
+        index = self._k("answers", thread_key(record.channel, record.thread_ts))
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(self._k("answer", question_id), record.to_json(), ex=self.ttl_s)
+            pipe.sadd(index, question_id)
+            pipe.expire(index, self.ttl_s)
+            await pipe.execute()
 
     async def answer(self, question_id: str) -> SavedAnswer | None:
         """The record behind an answer's buttons; None when it expired or cannot be read."""
@@ -129,7 +135,20 @@ class SlackState:
         return sorted(m.decode() if isinstance(m, bytes) else str(m) for m in members)
 
     async def forget_channel(self, channel: str) -> None:
-        await self.redis.delete(self._k("threads", channel), self._k("latest", channel))
+        """Delete what the Slack layer keeps of the channel's threads: answers behind buttons, markers, sharers."""
+        keys = [self._k("threads", channel), self._k("latest", channel)]
+        for thread in await self.channel_threads(channel):
+            index = self._k("answers", thread)
+            for question_id in map(_text, await self.redis.smembers(index)):
+                keys += [self._k(what, question_id) for what in ("answer", "feedback", "retried", "answered")]
+            keys += [
+                index,
+                self._k("active", thread),
+                self._k("sharers", thread),
+                self._k("data", thread),
+                self._k("people", thread),
+            ]
+        await self.redis.delete(*keys)
         await self.redis.srem(self._k("channels"), channel)
 
     async def data_channels(self) -> set[str]:

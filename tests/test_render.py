@@ -113,7 +113,10 @@ def footer(blocks: list[dict[str, Any]]) -> str:
         ("## Revenue by region", "*Revenue by region*"),
         ("* East\n* West", "• East\n• West"),
         ("- East\n  - North-East", "• East\n    ◦ North-East"),
-        ("See [the docs](https://example.com/x?a=1&b=2)", "See <https://example.com/x?a=1&amp;b=2|the docs>"),
+        (
+            "See [the docs](https://example.com/x?a=1&b=2)",
+            "See <https://example.com/x?a=1&amp;b=2|the docs (example.com)>",
+        ),
         ("~~old~~ new", "~old~ new"),
         ("2 * 3 * 4 = 24", "2 * 3 * 4 = 24"),
         ("profit & loss < 5 > 3", "profit &amp; loss &lt; 5 &gt; 3"),
@@ -133,6 +136,24 @@ def test_code_is_left_as_written_but_cannot_ping() -> None:
 def test_a_markdown_table_becomes_an_aligned_code_block() -> None:
     out = to_mrkdwn("| region | total |\n|---|---:|\n| **East** | 1,200 |\n| West | 900 |")
     assert out == "```\nregion  total\nEast    1,200\nWest      900\n```"
+
+
+@pytest.mark.parametrize(
+    ("markdown", "expected"),
+    [
+        ("[https://acme.slack.com/files/report.csv](https://evil.example/x)", "<https://evil.example/x>"),
+        ("[acme.slack.com/files/report.csv](https://evil.example/x)", "<https://evil.example/x>"),
+        ("[files at www.acme.com](https://evil.example/x)", "<https://evil.example/x>"),
+        ("[ceo@acme.com](mailto:x@evil.example)", "<mailto:x@evil.example>"),
+        (
+            "[the report](https://user@Evil.example:8443/x)",
+            "<https://user@Evil.example:8443/x|the report (evil.example)>",
+        ),
+        ("[https://example.com/a](https://example.com/a)", "<https://example.com/a>"),
+    ],
+)
+def test_a_link_label_never_disguises_its_target(markdown: str, expected: str) -> None:
+    assert to_mrkdwn(f"See {markdown}") == f"See {expected}"
 
 
 @pytest.mark.parametrize("link", ["[everyone](!channel)", "[x](javascript:alert(1))", "<!here>", "<@U123>"])

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import re
+import resource
 from collections.abc import AsyncIterator
 
 import pytest
 
 from agent.errors import SandboxLost
-from agent.sandbox.base import Sandbox, SandboxProvider
+from agent.sandbox.base import (
+    MAX_PNGS_PER_CELL,
+    MAX_RESULT_BYTES_PER_CELL,
+    MAX_RESULTS_PER_CELL,
+    Execution,
+    Sandbox,
+    SandboxProvider,
+)
 from agent.sandbox.local import LocalSandboxProvider
 from tests.sandbox_helpers import PNG_MAGIC, TWO_FIGURES_AND_A_BLANK
 
@@ -101,3 +109,52 @@ async def test_closed_sandbox_is_not_alive_and_close_is_idempotent(sandbox: Sand
     assert not await sandbox.is_alive()
     with pytest.raises(SandboxLost):
         await sandbox.run("1", timeout=10)
+
+
+_DISPLAY_FLOOD = "for i in range({n}):\n    display('x' * 10**6)\nprint('flooded')"
+_IMAGE_FLOOD = """
+import base64, io
+import matplotlib.pyplot as plt
+from IPython.display import Image, display
+fig, ax = plt.subplots(figsize=(1, 1)); ax.plot([1, 2])
+buf = io.BytesIO(); fig.savefig(buf, format='png'); plt.close(fig)
+for i in range(400):
+    display(Image(data=buf.getvalue()))
+fake = base64.b64encode(b'GIF89a' + b'0' * 64).decode()
+display({'image/png': fake, 'text/plain': 'not a png'}, raw=True)
+"""
+
+
+def _kept_bytes(execution: Execution) -> int:
+    return sum(len(r.png or b"") + len((r.text or "").encode()) for r in execution.results)
+
+
+async def test_a_display_flood_keeps_at_most_the_per_cell_result_budget(sandbox: Sandbox) -> None:
+    execution = await sandbox.run(_DISPLAY_FLOOD.format(n=60), timeout=120)
+    assert execution.error is None, execution.error
+    assert "flooded" in execution.stdout
+    assert execution.truncated
+    assert len(execution.results) <= MAX_RESULTS_PER_CELL
+    assert _kept_bytes(execution) <= MAX_RESULT_BYTES_PER_CELL
+
+
+async def test_an_image_flood_keeps_at_most_the_chart_cap_and_only_real_pngs(sandbox: Sandbox) -> None:
+    execution = await sandbox.run(_IMAGE_FLOOD, timeout=120)
+    assert execution.error is None, execution.error
+    assert 0 < len(execution.pngs) <= MAX_PNGS_PER_CELL
+    assert all(png.startswith(PNG_MAGIC) for png in execution.pngs)
+    assert execution.truncated
+
+
+async def test_a_large_display_flood_does_not_grow_the_host_process(local_provider: LocalSandboxProvider) -> None:
+    box = await local_provider.create()
+    try:
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+        execution = await box.run(_DISPLAY_FLOOD.format(n=400), timeout=300)
+        grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    finally:
+        await box.close()
+    assert "flooded" in execution.stdout
+    # 400 MB of displays went past; the host keeps the budget plus one message in flight at a time.
+    assert grown_mb < 150, grown_mb
+    assert _kept_bytes(execution) <= MAX_RESULT_BYTES_PER_CELL

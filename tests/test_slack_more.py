@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import redis.asyncio as aioredis
+
+from handlers import texts as handler_texts
 from tests.bot_helpers import (
     CHANNEL,
     action_ids,
@@ -26,6 +29,7 @@ from tests.fakes.slack import (
     message_event,
 )
 from tests.sandbox_helpers import PNG_MAGIC
+from tests.test_slack_answers import button_value
 from tests.test_slack_e2e import CHART_CODE, share_sales, wait_card
 
 RETURNS_CSV = b"region,returned\nNorth,2\nSouth,5\nEast,1\n"
@@ -224,3 +228,36 @@ async def test_two_replicas_share_a_workspace_and_keep_a_threads_order(
         texts_in_order = [message_text(m) for m in finals(fake_slack, CHANNEL, file_ts)]
     assert "first done" in texts_in_order[0]
     assert "second sees step=1" in texts_in_order[1]
+
+
+async def test_analyze_forget_leaves_no_answer_marker_or_data_of_the_channel_threads(
+    fake_slack: FakeSlack, fake_groq: FakeGroq, redis_url: str, namespace: str, tmp_path: Path
+) -> None:
+    fake_groq.respond_with(Model(["print(f\"units: {df['units'].sum()}\")"]))
+    settings = bot_settings(fake_slack, fake_groq, redis_url, tmp_path)
+    client = aioredis.from_url(redis_url, decode_responses=True)
+    try:
+        async with running_bot(settings, namespace) as bot:
+            url = events_url(bot)
+            file_ts = await share_sales(fake_slack, url)
+            await wait_card(fake_slack, CHANNEL, file_ts)
+            await fake_slack.send_event(url, message_event(CHANNEL, "U0ALICE001", "Total units?", thread_ts=file_ts))
+            final = await wait_final(fake_slack, CHANNEL, file_ts)
+            assert "units: 20" in message_text(final)
+            question_id = button_value(final, "show_code")
+            assert [k async for k in client.scan_iter(f"{namespace}:blob:*")]
+            forgot = await fake_slack.send_command(url, channel_id=CHANNEL, command="/analyze", text="forget")
+            assert forgot.status == 200
+            await fake_slack.send_action(url, "show_code", question_id, channel=CHANNEL, message_ts=str(final["ts"]))
+            told = await fake_slack.wait_until(
+                lambda: fake_slack.calls("chat.postEphemeral") or None, timeout=10, what="the code-gone note"
+            )
+        assert told[0].args["text"] == handler_texts.CODE_GONE
+        assert fake_slack.opened_views() == []
+        left = sorted([k async for k in client.scan_iter(f"{namespace}:*")])
+    finally:
+        await client.aclose()
+    thread = f"{CHANNEL}:{file_ts}"
+    # The queue's dedupe markers hold no data (only a job id) and keep a redelivered job from running twice.
+    kept = [k for k in left if ":q:jobs:seen:" not in k]
+    assert not [k for k in kept if thread in k or question_id in k or ":blob" in k or file_ts in k], kept

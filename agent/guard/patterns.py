@@ -11,14 +11,15 @@ import re
 
 # The start of an instruction: sentence start, a comma or dash, or a polite/chaining preamble.
 # Most rules need it, so that "which customers call the API most?" (a data question) passes while
-# "call the weather API and join it" does not.
+# "call the weather API and join it" does not. The trailing fillers are bounded: with `*`, every filler of
+# a long "pls pls pls …" run started a match that ate the rest of the run, which made the search quadratic.
 _LEAD = (
     r"(?:^|[.;:!?,()\[\]\n>-]\s*|\b(?:hey|hi|hello|yo)\s+(?:\w+\s+)?|\b(?:please|pls|plz|kindly|"
     r"can you|could you|would you|will you|can u|could u|i want you to|i need you to|i'd like you to|"
     r"you should|you must|you need to|you have to|go ahead and|and then|and|then|also|now|first|next|"
     r"just|try to|try and|let's|lets|help me|how (?:do|can|could|would|should) (?:i|we|you)|how to|"
     r"is it possible to|are you able to|i want to|i need to|we need to|is there a way to|"
-    r"show me how to)\s+)(?:(?:please|pls|kindly|just|also|quickly|then|now|first|go)\s+)*"
+    r"show me how to)\s+)(?:(?:please|pls|kindly|just|also|quickly|then|now|first|go)\s+){0,6}"
 )
 # What follows a noun when it names data rather than a thing to hand over ("API key column").
 _DATA_AFTER = (

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from agent.guard.verdicts import Violation
 from agent.llm.base import ChatMessage, ToolSpec
-from agent.llm.prompts import UNTRUSTED, column_hints, datasets_block, failing_line, history_block
+from agent.llm.prompts import UNTRUSTED, column_hints, datasets_block, failing_line, history_block, unfenced
 from agent.sandbox.base import DATA_DIR, Execution
 from agent.store import DatasetRecord, Turn
 
@@ -90,7 +90,7 @@ def cell_result(code: str, execution: Execution, datasets: Sequence[DatasetRecor
         parts.append("(the cell ran and printed nothing; print what you need to see)")
     if execution.truncated:
         parts.append("(output was truncated)")
-    return "<output>\n" + "\n\n".join(parts) + "\n</output>"
+    return "<output>\n" + unfenced("\n\n".join(parts)) + "\n</output>"
 
 
 def refused_result(violations: Sequence[Violation]) -> str:

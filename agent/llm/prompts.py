@@ -1,7 +1,8 @@
 """Every prompt the engine sends to the model, in one place.
 
 Dataset profiles and cell values are untrusted text: they are fenced in tags and the model is
-told that nothing inside them is an instruction.
+told that nothing inside them is an instruction. Everything untrusted goes through `unfenced` (or the
+profile's `safe`) first, so a file name or a printed line cannot close or open one of those fences.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 
 from agent.guard.verdicts import Violation
 from agent.llm.base import ChatMessage
+from agent.profile.text import safe
 from agent.sandbox.base import DATA_DIR, Execution
 from agent.store import DatasetRecord, Turn
 
@@ -49,11 +51,22 @@ UNTRUSTED = (
 )
 
 
+# A tag that opens or closes one of our fences, however spaced or cased ("< /OUTPUT >").
+_FENCE_TAG = re.compile(r"<(?=\s*/?\s*(?:datasets|output|history)\b)", re.IGNORECASE)
+_FILE_NAME_CHARS = 120
+
+
+def unfenced(text: str) -> str:
+    """`text` with the `<` of any fence tag swapped for a look-alike; other `<` (code, `<NA>`) stay."""
+    return _FENCE_TAG.sub("‹", text)
+
+
 def datasets_block(datasets: Sequence[DatasetRecord]) -> str:
     parts = []
     for index, record in enumerate(datasets):
         names = f"`{record.var_name}`" + (" (also `df`)" if index == 0 and record.var_name != "df" else "")
-        parts.append(f"Dataset {names} from file {record.name!r}:\n{record.profile_text}")
+        name = safe(record.name, _FILE_NAME_CHARS)
+        parts.append(f'Dataset {names} from file "{name}":\n{unfenced(record.profile_text)}')
     return "<datasets>\n" + "\n\n".join(parts) + "\n</datasets>"
 
 
@@ -65,7 +78,7 @@ def history_block(turns: Sequence[Turn]) -> str:
         lines.append(f"Q: {turn.question}\nA: {turn.answer[:600]}")
         if turn.code:
             lines.append(f"Code that ran:\n{turn.code[:1500]}")
-    return "<history>\n" + "\n\n".join(lines) + "\n</history>\n\n"
+    return "<history>\n" + unfenced("\n\n".join(lines)) + "\n</history>\n\n"
 
 
 def code_messages(
@@ -120,8 +133,10 @@ def repair_message(code: str, execution: Execution, datasets: Sequence[DatasetRe
     parts.append(f"Traceback (last lines):\n{tail[-2500:]}")
     if hints := column_hints(execution, datasets):
         parts.append(hints)
+    # The error and the hints quote data too: no part of this message may fake a fence.
+    parts = [unfenced(part) for part in parts]
     if execution.stdout:
-        parts.append(f"<output>\n{execution.stdout[-1500:]}\n</output>")
+        parts.append(f"<output>\n{unfenced(execution.stdout[-1500:])}\n</output>")
     parts.append("Fix the code. Reply with one complete ```python block that runs on its own.")
     return {"role": "user", "content": "\n\n".join(parts)}
 
@@ -147,8 +162,8 @@ def answer_messages(question: str, code: str, execution: Execution, chart_count:
         output += f"\n{execution.main_text[-3000:]}"
     charts = f"{chart_count} chart(s) were drawn." if chart_count else "No chart was drawn."
     user = (
-        f"Question: {question}\n\n<output>\n{output.strip() or '(no output)'}\n</output>\n\n{charts}\n\n"
-        f"Code that produced it (for context only):\n```python\n{code[:3000]}\n```"
+        f"Question: {question}\n\n<output>\n{unfenced(output.strip()) or '(no output)'}\n</output>\n\n{charts}\n\n"
+        f"Code that produced it (for context only):\n```python\n{unfenced(code[:3000])}\n```"
     )
     return [{"role": "system", "content": ANSWER_SYSTEM + "\n\n" + UNTRUSTED}, {"role": "user", "content": user}]
 

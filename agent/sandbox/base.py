@@ -13,6 +13,14 @@ from typing import Any, Protocol
 # Where datasets live inside every sandbox, whatever the backend.
 DATA_DIR = "/home/user/data"
 
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+# What one cell may leave on the host as rich results (displays, figures), whatever it prints: a loop
+# of `display()` calls must not grow the bot's memory or post hundreds of charts.
+MAX_RESULTS_PER_CELL = 20
+MAX_PNGS_PER_CELL = 10
+MAX_PNG_BYTES = 2 << 20
+MAX_RESULT_BYTES_PER_CELL = 4 << 20
+
 
 @dataclass(frozen=True)
 class ExecutionError:
@@ -40,6 +48,45 @@ class Result:
             "png": base64.b64encode(self.png).decode() if self.png is not None else None,
             "is_main_result": self.is_main_result,
         }
+
+
+@dataclass
+class ResultBudget:
+    """Collects one cell's results within the per-cell caps; `truncated` once something was left out."""
+
+    text_cap: int
+    results: list[Result] = field(default_factory=list)
+    spent: int = 0
+    pngs: int = 0
+    truncated: bool = False
+
+    def png_fits(self, size: int) -> bool:
+        """Whether a figure of `size` bytes could still be kept (checked before decoding it)."""
+        if size > MAX_PNG_BYTES or self.pngs >= MAX_PNGS_PER_CELL or not self._room(size):
+            self.truncated = True
+            return False
+        return True
+
+    def add(self, text: str | None, png: bytes | None, main: bool) -> None:
+        """Keep one result if the budget allows; a `png` that is not a PNG image is dropped."""
+        if png is not None and not png.startswith(PNG_MAGIC):
+            png = None
+            if text is None:
+                return
+        if png is not None and not self.png_fits(len(png)):
+            return
+        if text is not None:
+            text = text[: self.text_cap]
+        size = (len(png) if png is not None else 0) + (len(text.encode("utf-8", "replace")) if text else 0)
+        if not self._room(size):
+            self.truncated = True
+            return
+        self.spent += size
+        self.pngs += png is not None
+        self.results.append(Result(text=text, png=png, is_main_result=main))
+
+    def _room(self, size: int) -> bool:
+        return len(self.results) < MAX_RESULTS_PER_CELL and self.spent + size <= MAX_RESULT_BYTES_PER_CELL
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from agent.sandbox.base import Execution, ExecutionError, Result
+from agent.sandbox.base import PNG_MAGIC, Execution, ExecutionError, ResultBudget
 
 # CSI sequences (colours, cursor moves) and the rarer OSC ones IPython may emit in tracebacks.
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
@@ -53,22 +53,18 @@ def _png_bytes(value: Any) -> bytes | None:
         return None
 
 
-def map_results(results: Iterable[Any]) -> tuple[Result, ...]:
-    """Keep the parts of each SDK result we use: the figure, the text display, and which one is main."""
-    mapped: list[Result] = []
+def map_results(results: Iterable[Any], budget: ResultBudget) -> None:
+    """Keep the parts of each SDK result we use (the figure, the text display, which one is main) in `budget`."""
     for item in results:
-        png = _png_bytes(getattr(item, "png", None))
+        encoded = getattr(item, "png", None)
+        # Sized from the base64 length, so an oversized or surplus figure is never decoded.
+        png = _png_bytes(encoded) if isinstance(encoded, str) and budget.png_fits(len(encoded) * 3 // 4) else None
         text = getattr(item, "text", None)
+        if isinstance(encoded, str) and encoded and (png is None or not png.startswith(PNG_MAGIC)):
+            continue  # a figure left out: its text is only the figure's repr
         if png is None and not isinstance(text, str):
             continue  # html-only or json-only displays carry nothing we can show
-        mapped.append(
-            Result(
-                text=text if isinstance(text, str) else None,
-                png=png,
-                is_main_result=bool(getattr(item, "is_main_result", False)),
-            )
-        )
-    return tuple(mapped)
+        budget.add(text if isinstance(text, str) else None, png, bool(getattr(item, "is_main_result", False)))
 
 
 def map_error(error: Any) -> ExecutionError | None:
@@ -91,12 +87,14 @@ def map_execution(sdk_execution: Any, *, max_output_bytes: int, duration_s: floa
     count = getattr(sdk_execution, "execution_count", None)
     if isinstance(count, int):
         extra["execution_count"] = count
+    budget = ResultBudget(text_cap=max_output_bytes)
+    map_results(getattr(sdk_execution, "results", None) or [], budget)
     return Execution(
         stdout=stdout,
         stderr=stderr,
-        results=map_results(getattr(sdk_execution, "results", None) or []),
+        results=tuple(budget.results),
         error=map_error(getattr(sdk_execution, "error", None)),
-        truncated=cut_out or cut_err,
+        truncated=cut_out or cut_err or budget.truncated,
         duration_s=duration_s,
         extra=extra,
     )

@@ -17,7 +17,7 @@ from typing import Any
 
 from jupyter_client.asynchronous.client import AsyncKernelClient
 
-from agent.sandbox.base import Execution, ExecutionError, Result
+from agent.sandbox.base import Execution, ExecutionError, ResultBudget
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 
@@ -36,10 +36,13 @@ class _Collector:
     cap: int
     stdout: list[str] = field(default_factory=list)
     stderr: list[str] = field(default_factory=list)
-    results: list[Result] = field(default_factory=list)
+    budget: ResultBudget = field(init=False)
     error: ExecutionError | None = None
     kept: int = 0
     truncated: bool = False
+
+    def __post_init__(self) -> None:
+        self.budget = ResultBudget(text_cap=self.cap)
 
     def add_stream(self, name: str, text: str) -> None:
         if _MARK in text:
@@ -56,18 +59,19 @@ class _Collector:
             (self.stderr if name == "stderr" else self.stdout).append(text)
 
     def add_data(self, data: dict[str, Any], main: bool) -> None:
-        png: bytes | None = None
-        if isinstance(data.get("image/png"), str):
+        encoded = data.get("image/png")
+        if isinstance(encoded, str):
+            # Sized from the base64 length, so an oversized or surplus figure is never decoded.
+            if not self.budget.png_fits(len(encoded) * 3 // 4):
+                return
             try:
-                png = base64.b64decode(data["image/png"])
+                png = base64.b64decode(encoded)
             except (binascii.Error, ValueError):
-                png = None
-        text = data.get("text/plain")
-        if png is not None:
+                return
             # A figure's text/plain is just its repr; keeping it would read as a result.
-            self.results.append(Result(png=png, is_main_result=main))
-        elif isinstance(text, str):
-            self.results.append(Result(text=text[: self.cap], is_main_result=main))
+            self.budget.add(None, png, main)
+        elif isinstance(text := data.get("text/plain"), str):
+            self.budget.add(text, None, main)
 
     def add_error(self, content: dict[str, Any]) -> None:
         tb = "\n".join(strip_ansi(line) for line in content.get("traceback", []))
@@ -91,9 +95,9 @@ class _Collector:
         return Execution(
             stdout="".join(self.stdout),
             stderr="".join(self.stderr),
-            results=tuple(self.results),
+            results=tuple(self.budget.results),
             error=self.error,
-            truncated=self.truncated,
+            truncated=self.truncated or self.budget.truncated,
             duration_s=time.monotonic() - started,
         )
 

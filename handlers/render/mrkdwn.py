@@ -2,7 +2,9 @@
 
 Slack parses `<…>` in message text as links and mentions (`<!channel>` notifies everyone), so
 every `&`, `<` and `>` that did not come from a link we built ourselves is entity-escaped, in code
-too (Slack shows `&lt;` as `<` inside code). Links are only kept for http(s) and mailto targets.
+too (Slack shows `&lt;` as `<` inside code). Links are only kept for http(s) and mailto targets, and
+a link's label always shows where it goes: "label (domain)", or the bare URL when the label itself
+looks like an address (`[https://acme.slack.com/…](https://evil.example/x)` must not pass for Slack).
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 _LINK = re.compile(r"!?\[([^\]\n]*)\]\(\s*<?([^()\s<>]+)>?(?:\s+\"[^\"\n]*\")?\s*\)")
 _AUTOLINK = re.compile(r"<((?:https?://|mailto:)[^<>\s|]+)>", re.IGNORECASE)
 _SAFE_URL = re.compile(r"^(?:https?://[^\s/]+|mailto:[^\s@]+@)", re.IGNORECASE)
+_HOST = re.compile(r"^(?:https?://(?:[^\s/@]*@)?([^\s/:?#]+)|mailto:([^\s?]+))", re.IGNORECASE)
+# A label that reads as an address (a URL, a domain, an e-mail) could name a place the link does not go.
+_ADDRESS_LIKE = re.compile(r"://|^\s*(?:www\.)?[\w-]+(?:\.[\w-]+)+\s*(?:[/:?#]|$)|@|\bwww\.", re.IGNORECASE)
 _STRONG = re.compile(r"(?<![\w*])\*\*(?=\S)(.+?)(?<=\S)\*\*(?![\w*])|(?<!\w)__(?=\S)(.+?)(?<=\S)__(?!\w)")
 _EM = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![\w*])")
 _STRIKE = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~")
@@ -38,13 +43,17 @@ def escape(text: str) -> str:
 
 
 def link(url: str, label: str = "") -> str:
-    """A Slack link `<url|label>`, or just the escaped label when the URL is not http(s)/mailto."""
+    """A Slack link `<url|label (domain)>` or `<url>`, or just the escaped label when the URL is not http(s)/mailto."""
     url = url.strip()
     if not _SAFE_URL.match(url):
         return escape(label or url)
     safe = url.replace("|", "%7C").replace("<", "%3C").replace(">", "%3E").replace("&", "&amp;")
     label = _PRIVATE.sub("", label).replace("*", "").strip()
-    return f"<{safe}|{escape(label)}>" if label else f"<{safe}>"
+    if not label or label.rstrip("/").lower() == url.rstrip("/").lower() or _ADDRESS_LIKE.search(label):
+        return f"<{safe}>"
+    host = _HOST.match(url)
+    domain = (host.group(1) or host.group(2)) if host else url
+    return f"<{safe}|{escape(label)} ({escape(domain.lower())})>"
 
 
 def to_mrkdwn(text: str) -> str:
