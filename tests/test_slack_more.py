@@ -30,6 +30,7 @@ from tests.fakes.slack import (
 )
 from tests.sandbox_helpers import PNG_MAGIC
 from tests.test_slack_answers import button_value
+from tests.test_slack_commands import click
 from tests.test_slack_e2e import CHART_CODE, share_sales, wait_card
 
 RETURNS_CSV = b"region,returned\nNorth,2\nSouth,5\nEast,1\n"
@@ -247,7 +248,8 @@ async def test_analyze_forget_leaves_no_answer_marker_or_data_of_the_channel_thr
             question_id = button_value(final, "show_code")
             assert [k async for k in client.scan_iter(f"{namespace}:blob:*")]
             forgot = await fake_slack.send_command(url, channel_id=CHANNEL, command="/analyze", text="forget")
-            assert forgot.status == 200
+            hook = await click(fake_slack, url, "forget_confirm", (await forgot.json())["blocks"])
+            await fake_slack.wait_for_response(lambda r: hook.endswith(r.hook_id), timeout=10)
             await fake_slack.send_action(url, "show_code", question_id, channel=CHANNEL, message_ts=str(final["ts"]))
             told = await fake_slack.wait_until(
                 lambda: fake_slack.calls("chat.postEphemeral") or None, timeout=10, what="the code-gone note"
