@@ -20,6 +20,7 @@ for _var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_prox
 os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
 
 pytest_plugins = [
+    "tests.jobs_helpers",
     "tests.fakes.e2b.fixture",
     "tests.fakes.groq_fixture",
     "tests.fakes.slack.fixture",
