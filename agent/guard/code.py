@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ast
 
-from agent.guard.escapes import SAFE_MAGICS, neutralize_escapes
+from agent.guard.escapes import CODE_MAGICS, SAFE_MAGICS, neutralize_escapes
 from agent.guard.paths import PathLiteral, PathPolicy, climbs_up, literal_of
 from agent.guard.policy import (
     ALLOWED_MODULES,
@@ -264,7 +264,10 @@ class _Checker:
         ):
             magic = literal_of(node.args[0], self.consts, self.quals) if node.args else None
             words = magic.text.split() if magic is not None and magic.complete else []
-            if not words or words[0].lstrip("%") not in SAFE_MAGICS:
+            name = words[0].lstrip("%") if words else ""
+            # The line of a code-running magic is code the policy never sees (`run_line_magic('time', …)`).
+            runs_code = name in CODE_MAGICS and (len(node.args) > 1 or bool(node.keywords))
+            if name not in SAFE_MAGICS or runs_code:
                 self._flag(node, "call get_ipython's .run_line_magic", "ipython")
         self._check_paths(node, qual, name)
 

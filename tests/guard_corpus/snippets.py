@@ -98,6 +98,11 @@ threading.Thread(target=whisper, daemon=True).start()
     ("concurrent_pool", "from concurrent.futures import ThreadPoolExecutor\nThreadPoolExecutor(4).submit(abs, 1)"),
     ("sched", "import sched, time\ns = sched.scheduler(time.time, time.sleep)\ns.enter(1, 1, print)"),
     ("shell_passed_around", "ip = [get_ipython()][0]\nip.system('id')"),
+    # Safe magics that run their argument as Python: the argument was never checked.
+    ("time_magic_body", "%time import subprocess; subprocess.run(['id'])"),
+    ("timeit_cell_setup", "%%timeit -n 1 import os; os.system('id')\ntotal = df['amount'].sum()"),
+    ("config_magic_exec", "%config InlineBackend.x = __import__('os').system('id')"),
+    ("run_line_magic_time", "get_ipython().run_line_magic('time', \"__import__('os').system('id')\")"),
 )
 
 ORDINARY_CODE: tuple[tuple[str, str], ...] = (
@@ -460,6 +465,14 @@ features['cluster'] = model.labels_
 features['z'] = zscore(features['monetary'])
 print(features.groupby('cluster').mean().round(2).to_string())
 print(stats.pearsonr(features['recency'], features['monetary']))
+""",
+    ),
+    (
+        "timing_magics",
+        """%config InlineBackend.figure_format = 'retina'
+%timeit -n 3 -r 2 df.groupby('region')['amount'].sum()
+for col in ['amount', 'units']:
+    %time print(df[col].describe().to_string())
 """,
     ),
     (
