@@ -1,10 +1,13 @@
 """An AST policy on model-written code, checked before it reaches the sandbox.
 
-It refuses what analysis code never needs: processes, sockets and HTTP clients, native code, dynamic
-imports, `eval`/`exec`, Python internals (`__subclasses__`, `__globals__`, frames), the environment,
-package installs, shell escapes (`!cmd`, `%pip`, `get_ipython().system`) and literal paths outside the
-data directory, the working directory and /tmp. Code that does not parse is let through (the sandbox
-reports the SyntaxError and the heal loop fixes it), but its shell-escape lines are still refused.
+It refuses what analysis code never needs: imports outside an allowlist (analysis libraries and pure
+standard-library helpers), processes, sockets and HTTP clients, native code, dynamic imports, code run
+from strings (`eval`/`exec`, timeit, pickle), Python internals (`__subclasses__`, `__globals__`, frames),
+the environment, package installs, shell escapes (`!cmd`, `%pip`, `get_ipython().system`, IPython's
+shell), background threads and timers, assignments that patch imported libraries (kernel state outlives
+the cell, so a patch would falsify every later answer) and literal paths outside the data directory, the
+working directory and /tmp. Code that does not parse is let through (the sandbox reports the SyntaxError
+and the heal loop fixes it), but its shell-escape lines are still refused.
 
 Each violation reads "line N: <what the code would do> (<why not>)", so a caller can write
 "the code would <what the code would do>".
