@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from agent.llm.grounding import ungrounded_numbers
@@ -37,3 +39,15 @@ def test_invented_numbers_are_caught(answer: str, invented: list[str]) -> None:
 
 def test_numbers_from_the_question_are_allowed() -> None:
     assert ungrounded_numbers("Above 500 there are none.", OUTPUT, "How many sales above 500?") == []
+
+
+def test_a_megabyte_of_output_and_a_hundred_numbers_are_checked_quickly() -> None:
+    """It runs on the event loop: 1 MB of numeric stdout once stalled every thread for 22 s."""
+    output = "\n".join(f"{i:>7} {i * 1.37:12.4f} {i / 7:10.6f}" for i in range(34_000))
+    assert len(output) >= 1 << 20
+    tail = output.splitlines()[-1].split()
+    answer = " ".join(f"{1_000_000 + i * 3.1:.2f}" for i in range(98)) + f" {tail[1]} {tail[2]}"
+    started = time.perf_counter()
+    missing = ungrounded_numbers(answer, output)
+    assert time.perf_counter() - started < 1.0
+    assert len(missing) == 98 and tail[1] not in missing and tail[2] not in missing

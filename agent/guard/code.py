@@ -1,10 +1,13 @@
 """An AST policy on model-written code, checked before it reaches the sandbox.
 
-It refuses what analysis code never needs: processes, sockets and HTTP clients, native code, dynamic
-imports, `eval`/`exec`, Python internals (`__subclasses__`, `__globals__`, frames), the environment,
-package installs, shell escapes (`!cmd`, `%pip`, `get_ipython().system`) and literal paths outside the
-data directory, the working directory and /tmp. Code that does not parse is let through (the sandbox
-reports the SyntaxError and the heal loop fixes it), but its shell-escape lines are still refused.
+It refuses what analysis code never needs: imports outside an allowlist (analysis libraries and pure
+standard-library helpers), processes, sockets and HTTP clients, native code, dynamic imports, code run
+from strings (`eval`/`exec`, timeit, pickle), Python internals (`__subclasses__`, `__globals__`, frames),
+the environment, package installs, shell escapes (`!cmd`, `%pip`, `get_ipython().system`, IPython's
+shell), background threads and timers, assignments that patch imported libraries (kernel state outlives
+the cell, so a patch would falsify every later answer) and literal paths outside the data directory, the
+working directory and /tmp. Code that does not parse is let through (the sandbox reports the SyntaxError
+and the heal loop fixes it), but its shell-escape lines are still refused.
 
 Each violation reads "line N: <what the code would do> (<why not>)", so a caller can write
 "the code would <what the code would do>".
@@ -14,23 +17,28 @@ from __future__ import annotations
 
 import ast
 
-from agent.guard.escapes import SAFE_MAGICS, neutralize_escapes
+from agent.guard.escapes import CODE_MAGICS, SAFE_MAGICS, neutralize_escapes
 from agent.guard.paths import PathLiteral, PathPolicy, climbs_up, literal_of
 from agent.guard.policy import (
+    ALLOWED_MODULES,
     ALLOWED_SUBMODULES,
     ATTR_PATH_ARGS,
+    BACKGROUND_USES,
     BUILTINS,
     CONVENTIONAL,
     DUNDERS,
     FRAME_ATTRS,
     IPYTHON_OK,
+    IPYTHON_SHELLS,
     MODULE_ATTRS,
     MODULES,
     NOT_PATH_READERS,
+    OUTPUT_NAMES,
     PATH_KWARGS,
     PREFIXES,
     QUAL_PATH_ARGS,
     SENSITIVE_TARGETS,
+    SETTABLE,
     WHY,
 )
 from agent.guard.verdicts import CodeVerdict, Violation
@@ -70,7 +78,15 @@ def _module_rule(qual: str) -> str | None:
 def _import_rule(module: str) -> str | None:
     if module in ALLOWED_SUBMODULES or any(module.startswith(ok + ".") for ok in ALLOWED_SUBMODULES):
         return None
-    return MODULES.get(module.split(".")[0]) or _module_rule(module)
+    top = module.split(".")[0]
+    unlisted = "unlisted" if top not in ALLOWED_MODULES else None
+    return MODULES.get(top) or unlisted or _module_rule(module)
+
+
+def _import_what(shown: str, module: str) -> str:
+    """`import threading to start a background thread`: the import, and what it is for when that is the danger."""
+    use = BACKGROUND_USES.get(module.split(".")[0])
+    return f"import {shown} to {use}" if use else f"import {shown}"
 
 
 class _Checker:
@@ -83,6 +99,7 @@ class _Checker:
         self.bound: set[str] = set()
         self.ipython: set[str] = set()
         self.quals: dict[int, str] = {}
+        self.parents: dict[int, ast.AST] = {}
         self.found: list[tuple[int, str, str]] = []
 
     def check(self, tree: ast.Module) -> list[tuple[int, str, str]]:
@@ -94,13 +111,26 @@ class _Checker:
         return self.found
 
     def _learn(self, tree: ast.Module) -> None:
+        stores: dict[str, int] = {}
+        renames: list[tuple[str, ast.expr]] = []
         for node in ast.walk(tree):
             self._learn_binding(node)
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+                stores[node.id] = stores.get(node.id, 0) + 1
+            elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                renames.append((node.targets[0].id, node.value))
+        self._learn_derived(renames, stores)
         for node in ast.walk(tree):
+            for child in ast.iter_child_nodes(node):
+                self.parents[id(child)] = node
             if isinstance(node, ast.Call):
                 qual = self._qual(node.func)
                 if qual:
                     self.quals[id(node)] = qual
+        self._learn_consts(tree)
+
+    def _learn_consts(self, tree: ast.Module) -> None:
+        """Module-level names bound to a literal or to IPython's shell."""
         for stmt in tree.body:
             if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
                 name = stmt.targets[0].id
@@ -128,6 +158,16 @@ class _Checker:
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             self.bound.add(node.name)
 
+    def _learn_derived(self, renames: list[tuple[str, ast.expr]], stores: dict[str, int]) -> None:
+        """`S = pd.Series`, bound once, names what it was bound to (so `S.sum = …` patches pandas)."""
+        for name, value in renames:
+            root = value
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            qual = self._qual(value)
+            if stores.get(name) == 1 and isinstance(root, ast.Name) and root.id in self.aliases and qual:
+                self.aliases[name] = qual
+
     def _qual(self, node: ast.expr) -> str | None:
         attrs: list[str] = []
         while isinstance(node, ast.Attribute):
@@ -149,7 +189,7 @@ class _Checker:
         for alias in node.names:
             why = _import_rule(alias.name)
             if why:
-                self._flag(node, f"import {alias.name}", why)
+                self._flag(node, _import_what(alias.name, alias.name), why)
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         if not node.module or node.level:
@@ -160,20 +200,52 @@ class _Checker:
             if alias.name == "*" and node.module in ("os", "sys", "shutil"):
                 why = why or "internals"
             if why:
-                what = f"import {node.module}" if alias.name == "*" else f"import {alias.name} from {node.module}"
-                self._flag(node, what, why)
+                shown = node.module if alias.name == "*" else f"{alias.name} from {node.module}"
+                self._flag(node, _import_what(shown, node.module), why)
 
     def visit_Name(self, node: ast.Name) -> None:
         why = BUILTINS.get(node.id)
         if why and isinstance(node.ctx, ast.Load) and node.id not in self.bound:
             self._flag(node, f"use {node.id}", why)
+        shell = self.aliases.get(node.id, node.id).split(".")[-1]
+        if shell in IPYTHON_SHELLS:
+            self._flag(node, f"use IPython's {shell}", "ipython")
+        elif isinstance(node.ctx, ast.Load) and self._loose_shell(node):
+            self._flag(node, "hand IPython's shell to other code", "ipython")
+        elif node.id in OUTPUT_NAMES and not isinstance(node.ctx, ast.Load):
+            self._flag(node, f"rebind {node.id}", "rebind")
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
+        if node.name in OUTPUT_NAMES:
+            self._flag(node, f"rebind {node.name}", "rebind")
+
+    visit_AsyncFunctionDef = visit_ClassDef = visit_FunctionDef
+
+    def _loose_shell(self, node: ast.Name) -> bool:
+        """Whether the shell escapes the forms whose attributes are checked: `get_ipython().x`, `ip = get_ipython()`."""
+        parent = self.parents.get(id(node))
+        if node.id in self.ipython:
+            return not isinstance(parent, ast.Attribute)
+        if node.id != "get_ipython" or node.id in self.bound:
+            return False
+        if not (isinstance(parent, ast.Call) and parent.func is node):
+            return True
+        user = self.parents.get(id(parent))
+        tracked = isinstance(user, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id in self.ipython for t in user.targets
+        )
+        return not (isinstance(user, ast.Attribute) or tracked)
 
     def visit_Constant(self, node: ast.Constant) -> None:
         if isinstance(node.value, str) and node.value in DUNDERS:
             self._flag(node, f"use the name {node.value!r}", "internals")
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
-        if node.attr in DUNDERS or node.attr in FRAME_ATTRS:
+        if not isinstance(node.ctx, ast.Load):
+            self._check_patch(node, node.value, node.attr, "delete" if isinstance(node.ctx, ast.Del) else "replace")
+        if node.attr in IPYTHON_SHELLS:
+            self._flag(node, f"use IPython's {node.attr}", "ipython")
+        elif node.attr in DUNDERS or node.attr in FRAME_ATTRS:
             self._flag(node, f"access {node.attr}", "internals")
         elif self._is_ipython(node.value) and node.attr not in IPYTHON_OK:
             self._flag(node, f"call get_ipython's .{node.attr}", "ipython")
@@ -195,13 +267,43 @@ class _Checker:
         ):
             magic = literal_of(node.args[0], self.consts, self.quals) if node.args else None
             words = magic.text.split() if magic is not None and magic.complete else []
-            if not words or words[0].lstrip("%") not in SAFE_MAGICS:
+            name = words[0].lstrip("%") if words else ""
+            # The line of a code-running magic is code the policy never sees (`run_line_magic('time', …)`).
+            runs_code = name in CODE_MAGICS and (len(node.args) > 1 or bool(node.keywords))
+            if name not in SAFE_MAGICS or runs_code:
                 self._flag(node, "call get_ipython's .run_line_magic", "ipython")
         self._check_paths(node, qual, name)
+
+    def _imported(self, node: ast.expr) -> str | None:
+        """The imported module or class `node` reaches, named ("" for an object's class); None for the code's own."""
+        inner = node
+        while isinstance(inner, ast.Attribute | ast.Subscript):
+            if isinstance(inner, ast.Attribute) and inner.attr == "__class__":
+                return ""
+            inner = inner.value
+        if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Name) and inner.func.id == "type":
+            return ""  # type(df).sum = … patches DataFrame itself
+        if isinstance(inner, ast.Name) and inner.id in self.aliases:
+            return self._qual(node) or self.aliases[inner.id]
+        return None
+
+    def _check_patch(self, node: ast.AST, base: ast.expr, attr: str | None, verb: str) -> None:
+        """Assigning to an imported module or class persists in the kernel and changes every later answer."""
+        owner = self._imported(base)
+        if owner is None or f"{owner}.".startswith(SETTABLE):
+            return
+        if not owner:
+            what = f"{verb} {attr or 'attributes'} on an object's class"
+        else:
+            what = f"{verb} {owner}.{attr}" if attr else f"{verb} attributes of {owner}"
+        self._flag(node, what, "patch")
 
     def _check_getattr(self, node: ast.Call, qual: str) -> None:
         target = self._qual(node.args[0]) or ""
         attr = literal_of(node.args[1], self.consts, self.quals)
+        if qual in ("setattr", "delattr"):
+            name = attr.text if attr is not None and attr.complete else None
+            self._check_patch(node, node.args[0], name, "delete" if qual == "delattr" else "replace")
         if attr is not None and attr.complete:
             why = _module_rule(f"{target}.{attr.text}") if target else None
             if attr.text in FRAME_ATTRS:

@@ -34,6 +34,11 @@ SAFE_MAGICS = frozenset(
         "tb",
     }
 )
+# Safe magics whose argument is Python that IPython runs (`%time expr`; `%config` execs `cfg.` + its line):
+# the argument stands in for the magic line, so it is checked like the rest of the cell.
+CODE_MAGICS = frozenset({"time", "timeit", "prun", "config"})
+# Options of those magics that take a value (`-n 10`, `-s key`); `%timeit -s` takes setup code.
+_VALUED = frozenset({"n", "r", "p", "l", "s", "T", "D"})
 _INSTALLERS = frozenset({"pip", "pip3", "conda", "mamba", "micromamba", "uv", "apt", "apt-get", "npm", "sudo"})
 _ENV_MAGICS = frozenset({"env", "set_env"})
 # Line magics and shell aliases IPython runs without a `%` when a cell is a single line
@@ -110,24 +115,55 @@ def neutralize_escapes(code: str) -> tuple[str, Found]:
         if name not in SAFE_MAGICS:
             # The body of a cell magic is not Python (`%%bash`, `%%writefile`): nothing else to check.
             return "", [*found, (first + 1, f"run the cell magic %%{name}", _why(name, "ipython"))]
-        lines[first] = ""
+        # `%%timeit setup` runs its first line too; other cell magics' lines hold only options.
+        args = lines[first].lstrip()[2 + len(name) :]
+        lines[first] = _code_of_magic(first + 1, "", name, args, found) if name in CODE_MAGICS else ""
     for index, line in enumerate(lines):
-        if _HELP.match(line):
-            lines[index] = line[: len(line) - len(line.lstrip())] + "pass"
-            continue
-        match = _ESCAPE.match(line)
-        if match is None:
-            continue
-        body = match.group("body").strip()
-        if match.group("sigil").startswith("!"):
-            shown = body if len(body) <= 60 else body[:57] + "..."
-            found.append((index + 1, f"run the shell command `!{shown}`", _why(_first_word(body), "shell")))
-        else:
-            name = _first_word(body)
-            if match.group("sigil") == "%%" or name not in SAFE_MAGICS or match.group("assign"):
-                found.append((index + 1, f"run the IPython magic %{name}", _why(name, "ipython")))
-        lines[index] = match.group("indent") + "pass"
+        lines[index] = _neutral_line(index + 1, line, found)
     return "\n".join(lines), found
+
+
+def _neutral_line(line: int, text: str, found: Found) -> str:
+    """One line with its escape, if any, replaced by `pass` or by the Python it runs."""
+    if _HELP.match(text):
+        return text[: len(text) - len(text.lstrip())] + "pass"
+    match = _ESCAPE.match(text)
+    if match is None:
+        return text
+    body = match.group("body").strip()
+    if match.group("sigil").startswith("!"):
+        shown = body if len(body) <= 60 else body[:57] + "..."
+        found.append((line, f"run the shell command `!{shown}`", _why(_first_word(body), "shell")))
+    else:
+        name = _first_word(body)
+        if match.group("sigil") == "%%" or name not in SAFE_MAGICS or match.group("assign"):
+            found.append((line, f"run the IPython magic %{name}", _why(name, "ipython")))
+        elif name in CODE_MAGICS:
+            return _code_of_magic(line, match.group("indent"), name, body[len(name) :], found)
+    return match.group("indent") + "pass"
+
+
+def _code_of_magic(line: int, indent: str, name: str, args: str, found: Found) -> str:
+    """The Python a code-running magic runs, to check in its place; `pass` (and a violation) if unreadable."""
+    words = args.split()
+    while words and words[0].startswith("-") and name != "config":
+        option = words.pop(0)
+        if option[1:2] == "s" and name == "timeit":
+            found.append((line, f"run the IPython magic %{name} with setup code", "eval"))
+            return indent + "pass"
+        if option[1:] in _VALUED and words:
+            words.pop(0)  # the option's value, given apart (`-n 10`)
+    code = " ".join(words)
+    if name == "config" and code:
+        code = "cfg." + code  # what IPython's %config execs
+    if not code:
+        return indent + "pass"
+    try:
+        ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        found.append((line, f"run the IPython magic %{name} on code that cannot be checked", "eval"))
+        return indent + "pass"
+    return indent + code
 
 
 def _automagic(code: str) -> Found:

@@ -25,12 +25,49 @@ WHY = {
     "delete": "deleting directory trees is not allowed",
     "ipython": "running shell commands and magics is not allowed",
     "nesting": "code nested this deeply is not allowed",
+    "unlisted": "importing anything but the analysis libraries and pure standard-library helpers is not allowed",
+    "pickle": "loading pickled objects, which can run any code, is not allowed",
+    "background": "running work in the background, where it could change later answers, is not allowed",
+    "patch": "changing imported libraries, which would falsify later answers, is not allowed",
+    "rebind": "replacing print or display, which would falsify later outputs, is not allowed",
 }
+
+# The only importable top-level packages: analysis libraries (allowed even where the sandbox lacks
+# them; it reports the ImportError) and standard-library helpers that compute without reaching the
+# outside. `os`, `sys`, `shutil`, `pathlib` and `glob` stay because analysis code reads its files
+# with them; their dangerous attributes are refused by MODULE_ATTRS and the path rules. Everything
+# else is refused, so a new escape hatch (pickle, timeit, pydoc, asyncio …) need not be listed.
+ALLOWED_MODULES = frozenset(
+    {
+        *("pandas", "numpy", "matplotlib", "mpl_toolkits", "seaborn", "scipy", "statsmodels", "sklearn", "patsy"),
+        *("pyarrow", "openpyxl", "dateutil", "pytz", "tabulate"),
+        *("math", "cmath", "statistics", "numbers", "decimal", "fractions", "random"),
+        *("datetime", "time", "calendar", "zoneinfo"),
+        *("re", "string", "textwrap", "unicodedata", "difflib", "json", "csv", "html", "base64", "hashlib", "uuid"),
+        *("collections", "itertools", "functools", "operator", "heapq", "bisect", "copy", "pprint"),
+        *("typing", "dataclasses", "enum", "abc", "contextlib", "warnings", "io"),
+        *("os", "sys", "shutil", "pathlib", "glob", "fnmatch", "gzip", "bz2", "lzma", "zipfile", "tarfile"),
+        # Refused in MODULES except their pure-parsing corners (ALLOWED_SUBMODULES).
+        *("urllib", "http"),
+    }
+)
 
 # Modules refused at import, by top-level package.
 MODULES: dict[str, str] = {
     **dict.fromkeys(
-        ("subprocess", "pty", "pexpect", "sh", "plumbum", "multiprocessing", "_posixsubprocess", "posix", "nt"), "proc"
+        (
+            "subprocess",
+            "pty",
+            "pexpect",
+            "sh",
+            "plumbum",
+            "multiprocessing",
+            "_multiprocessing",
+            "_posixsubprocess",
+            "posix",
+            "nt",
+        ),
+        "proc",
     ),
     **dict.fromkeys(
         (
@@ -95,14 +132,30 @@ MODULES: dict[str, str] = {
         "net",
     ),
     **dict.fromkeys(("ctypes", "_ctypes", "cffi"), "native"),
-    **dict.fromkeys(("importlib", "imp", "pkgutil", "runpy", "zipimport", "code", "codeop"), "dynamic"),
+    **dict.fromkeys(("importlib", "imp", "pkgutil", "runpy", "zipimport"), "dynamic"),
+    # They run a string, or a prompt, as code.
+    **dict.fromkeys(("code", "codeop", "timeit", "cProfile", "profile", "pdb", "trace", "doctest"), "eval"),
+    "IPython": "ipython",
+    **dict.fromkeys(("pickle", "_pickle", "cPickle", "marshal", "shelve", "dill", "cloudpickle", "joblib"), "pickle"),
+    **dict.fromkeys(("threading", "_thread", "concurrent", "asyncio", "sched"), "background"),
+    "pydoc": "shell",
     **dict.fromkeys(("builtins", "__builtin__", "gc"), "internals"),
     **dict.fromkeys(("pip", "ensurepip", "conda", "setuptools", "distutils"), "install"),
     **dict.fromkeys(("psutil", "pwd", "grp", "spwd", "getpass"), "host"),
     "signal": "signals",
 }
+# What an import of a background-work module would be for, so the violation names it.
+BACKGROUND_USES = {
+    "threading": "start a background thread",
+    "_thread": "start a background thread",
+    "multiprocessing": "start worker processes",
+    "concurrent": "start a pool of background workers",
+    "asyncio": "schedule work on an event loop",
+    "sched": "schedule work for later",
+    "signal": "install a signal handler",
+}
 # Pure-parsing corners of otherwise refused packages.
-ALLOWED_SUBMODULES = frozenset({"urllib.parse", "http.HTTPStatus", "http.client.responses"})
+ALLOWED_SUBMODULES = frozenset({"urllib.parse", "http.HTTPStatus", "http.client.responses", "IPython.display"})
 
 # Module attributes refused however they are reached (`os.system`, `from os import system`, `getattr`).
 MODULE_ATTRS: dict[str, str] = {
@@ -152,6 +205,9 @@ MODULE_ATTRS: dict[str, str] = {
         "net",
     ),
     "shutil.rmtree": "delete",
+    # A module handed to `attrgetter('system')` is `getattr` with a computed name.
+    **dict.fromkeys(("operator.attrgetter", "operator.methodcaller"), "internals"),
+    "pandas.read_pickle": "pickle",
 }
 PREFIXES = (
     ("os.exec", "proc"),
@@ -240,6 +296,12 @@ SENSITIVE_TARGETS = frozenset(
     }
 )
 IPYTHON_OK = frozenset({"run_line_magic", "display_formatter", "user_ns"})
+# Names of IPython's shell, refused wherever they appear (`InteractiveShell.instance().system(...)`).
+IPYTHON_SHELLS = frozenset({"InteractiveShell", "ZMQInteractiveShell", "TerminalInteractiveShell", "IPKernelApp"})
+# Settings meant to be assigned (`pd.options.display.max_rows = 100`), unlike the rest of a library.
+SETTABLE = ("pandas.options.",)
+# Names every later cell's output goes through: rebinding them persists in the kernel.
+OUTPUT_NAMES = frozenset({"print", "display", "repr"})
 # Kernel state persists between cells, so these names mean what they usually mean even unimported.
 CONVENTIONAL = {"pd": "pandas", "np": "numpy", "plt": "matplotlib.pyplot", "sns": "seaborn", "Path": "pathlib.Path"}
 
