@@ -8,6 +8,7 @@ replayed, so variables derived in earlier questions exist again.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import OrderedDict
@@ -56,11 +57,19 @@ class Sessions:
     ) -> tuple[Execution, bool]:
         """Run `code` in the thread's sandbox; returns the execution and whether it was resurrected.
 
-        A sandbox lost before or during the run is replaced and the code run again, once.
+        A sandbox lost before or during the run is replaced and the code run again, once. A run cancelled
+        mid-cell (the question was cancelled) leaves the kernel busy with that cell: the sandbox is dropped,
+        and the thread's next question resurrects it with the cells that succeeded.
         """
         box, resurrected = await self.sandbox(thread, on_progress)
         try:
             return await box.run(code, timeout=timeout), resurrected
+        except asyncio.CancelledError:
+            log.info("sandbox_dropped thread=%s: a cell was cancelled", thread)
+            if self._live.get(thread) is box:
+                self._live.pop(thread)
+            await box.close()
+            raise
         except SandboxLost as lost:
             log.info("sandbox_lost thread=%s reason=%s", thread, lost)
             self._live.pop(thread, None)

@@ -5,6 +5,7 @@
 {ns}:s:answer:{question_id}  the question, code and raw output behind an answer (Show code / Try again)
 {ns}:s:answers:{thread}      the question ids of the thread's saved answers (what forget deletes)
 {ns}:s:answered:{job_id}     the job's answer is posted (a redelivered job must not answer twice)
+{ns}:s:cancel:{job_id}       who clicked Cancel on a running question (short TTL; any replica may hold the job)
 {ns}:s:sharers:{thread}      who shared each of the thread's files (file name → display name)
 {ns}:s:feedback:{question_id} 👍 / 👎 and notes on an answer, by user
 {ns}:s:retried:{question_id} a Try again was taken (a double click enqueues once)
@@ -28,6 +29,8 @@ import redis.asyncio as aioredis
 from handlers.payloads import SavedAnswer
 
 log = logging.getLogger(__name__)
+
+CANCEL_TTL_S = 900  # longer than a question runs; a click on a finished question leaves nothing behind for long
 
 
 def thread_key(channel: str, thread_ts: str) -> str:
@@ -99,6 +102,18 @@ class SlackState:
 
     async def answered(self, job_id: str) -> bool:
         return bool(await self.redis.exists(self._k("answered", job_id)))
+
+    async def request_cancel(self, job_id: str, user: str) -> None:
+        """Ask whichever replica holds the job to stop it (it polls for this while the engine works)."""
+        await self.redis.set(self._k("cancel", job_id), user, ex=CANCEL_TTL_S)
+
+    async def cancel_requested(self, job_id: str) -> str | None:
+        """Who asked to cancel the job, or None."""
+        raw = await self.redis.get(self._k("cancel", job_id))
+        return _text(raw) if raw else None
+
+    async def clear_cancel(self, job_id: str) -> None:
+        await self.redis.delete(self._k("cancel", job_id))
 
     async def add_sharer(self, thread: str, file_name: str, who: str) -> None:
         key = self._k("sharers", thread)

@@ -35,6 +35,7 @@ class ThreadStatus:
         self._shown = ""
         self._placeholder: str | None = None  # set once the status line was refused
         self._keepalive: asyncio.Task[None] | None = None
+        self._done = False
 
     async def start(self) -> None:
         """Show that work began, and keep the status alive until `done`."""
@@ -47,7 +48,10 @@ class ThreadStatus:
             await self._show(text)
 
     async def done(self) -> None:
-        """Stop showing progress: clear the status, or delete the fallback message."""
+        """Stop showing progress: clear the status, or delete the fallback message (once; later calls do nothing)."""
+        if self._done:
+            return
+        self._done = True
         if self._keepalive is not None:
             self._keepalive.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -184,3 +184,15 @@ FORGET_WHERE_CHANNEL = "<#{channel}>"
 FORGET_WHERE_DM = "our direct messages"
 DAYS = "{n} day{s}"
 HOURS = "{n} hour{s}"
+
+# Cancelling a running question (a private line to the asker) and the message shortcut.
+CANCEL_PROMPT = "Working on your question. Changed your mind?"
+CANCEL_BUTTON_PLAIN = "Cancel"
+CANCELLING = "Cancelling…"
+CANCEL_TOO_LATE = "That question is already finished; nothing to cancel."
+CANCELLED_BY = "Cancelled by <@{user}>."
+SHORTCUT_NO_TABLE = (
+    "That message has no file I can analyse. Use *Analyze with DataAgent* on a message with a CSV, TSV, Excel or"
+    " zipped table."
+)
+SHORTCUT_TAKEN = "Loading {names}; its summary follows in the message's thread."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from functools import partial
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -11,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from agent import Answer, DatasetError
 from handlers import texts
+from handlers.cancel import Cancelled, cancellable, offer_cancel
 from handlers.deps import Deps
 from handlers.files import DownloadError, download
 from handlers.payloads import FileJob, Payload, QuestionJob, SavedAnswer
@@ -98,7 +100,16 @@ class JobHandler:
         try:
             if p.borrow_latest:
                 await self._borrow_channel_data(p.channel, thread)
-            answer = await self.deps.engine.ask(thread, p.question, status)
+            offer = partial(offer_cancel, self.client, job_id, p.channel, p.thread_ts, p.user)
+            answer = await cancellable(
+                self.deps.state, job_id, self.deps.engine.ask(thread, p.question, status), offer=offer
+            )
+            if isinstance(answer, Cancelled):
+                await status.done()
+                text = texts.CANCELLED_BY.format(user=escape(answer.user))
+                await self.client.chat_postMessage(channel=p.channel, thread_ts=p.thread_ts, text=text)
+                await self.deps.state.mark_answered(job_id)  # acked, never re-run: the asker said stop
+                return
             saved = SavedAnswer(
                 question=p.question,
                 code=answer.code,

@@ -129,6 +129,16 @@ def test_every_slash_command_the_bot_handles_is_declared() -> None:
     assert url.scheme == "https" and url.path == "/slack/events", "HTTP mode serves bolt at /slack/events"
 
 
+def test_every_shortcut_the_bot_handles_is_declared_as_a_message_shortcut() -> None:
+    handled = {first_string(call) for call in registered("shortcut")}
+    declared = {s["callback_id"]: s for s in load_yaml("manifest.yml")["features"]["shortcuts"]}
+    assert handled == set(declared) == {"analyze_file"}
+    analyze = declared["analyze_file"]
+    assert analyze["type"] == "message" and analyze["name"] == "Analyze with DataAgent"
+    assert 0 < len(analyze["name"]) <= 24 and 0 < len(analyze["description"]) <= 80  # Slack's limits
+    assert "commands" in load_yaml("manifest.yml")["oauth_config"]["scopes"]["bot"]  # shortcuts need it
+
+
 def test_subscribed_events_are_exactly_the_ones_the_bot_listens_to() -> None:
     listened = {first_string(call) for call in registered("event")}
     assert listened, "handlers register event listeners"

@@ -4,7 +4,7 @@ answer.py    answer_message / failure_message / result_message / answer_footer
 code.py      code_blocks / code_modal (Show code)
 profile.py   profile_card / suggested_questions / columns_table
 home.py      home_view / forget_modal (App Home and its Forget confirmation)
-progress.py  progress_text      commands.py  /analyze replies      charts.py  chart names
+progress.py  progress_text / cancel_prompt      commands.py  /analyze replies      charts.py  chart names
 blocks.py chunks.py mrkdwn.py tables.py  the Block Kit, splitting, escaping and table pieces
 """
 
@@ -37,9 +37,10 @@ from handlers.render.commands import (
 )
 from handlers.render.mrkdwn import escape, to_mrkdwn
 from handlers.render.profile import DatasetView, friendly_type, profile_card, suggested_questions
-from handlers.render.progress import progress_text
+from handlers.render.progress import CANCEL_QUESTION, cancel_prompt, progress_text
 
 __all__ = [
+    "CANCEL_QUESTION",
     "COMMAND",
     "FEEDBACK_DOWN",
     "FEEDBACK_UP",
@@ -53,6 +54,7 @@ __all__ = [
     "answer_attachments",
     "answer_footer",
     "answer_message",
+    "cancel_prompt",
     "chart_alt_text",
     "chart_filename",
     "chart_title",

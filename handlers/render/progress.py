@@ -1,10 +1,14 @@
-"""The one-line status shown while the engine works."""
+"""The one-line status shown while the engine works, and the asker's private Cancel prompt."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from agent import Progress
 from handlers import texts
 from handlers.render.mrkdwn import escape
+
+CANCEL_QUESTION = "cancel_question"
 
 
 def progress_text(p: Progress) -> str:
@@ -28,3 +32,16 @@ def progress_text(p: Progress) -> str:
         "writing_answer": texts.PROGRESS_ANSWER,
     }
     return fixed.get(p.stage) or escape(p.message) or texts.PROGRESS_QUEUED
+
+
+def cancel_prompt(job_id: str) -> tuple[str, list[dict[str, Any]]]:
+    """The private line to the asker while their question runs: a Cancel button whose value is the job id."""
+    button = {
+        "type": "button",
+        "action_id": CANCEL_QUESTION,
+        "text": {"type": "plain_text", "text": texts.CANCEL_BUTTON_PLAIN},
+        "value": job_id,
+    }
+    return texts.CANCEL_PROMPT, [
+        {"type": "section", "text": {"type": "mrkdwn", "text": texts.CANCEL_PROMPT}, "accessory": button}
+    ]

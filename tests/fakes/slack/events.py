@@ -320,6 +320,37 @@ def block_actions_payload(
     }
 
 
+def message_action_payload(
+    callback_id: str,
+    *,
+    channel_id: str,
+    message: dict[str, Any],
+    response_url: str,
+    user_id: str = DEFAULT_USER,
+) -> dict[str, Any]:
+    """A message shortcut (`type: message_action`) run on `message`, as Slack sends it: no `actions`."""
+    return {
+        "type": "message_action",
+        "token": VERIFICATION_TOKEN,
+        "action_ts": f"{time.time():.6f}",
+        "team": {"id": TEAM_ID, "domain": TEAM_DOMAIN},
+        "user": {
+            "id": user_id,
+            "username": f"user-{user_id.lower()}",
+            "name": f"user-{user_id.lower()}",
+            "team_id": TEAM_ID,
+        },
+        "channel": {"id": channel_id, "name": "directmessage" if channel_id.startswith("D") else "general"},
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "callback_id": callback_id,
+        "trigger_id": new_trigger_id(),
+        "response_url": response_url,
+        "message_ts": message["ts"],
+        "message": message,
+    }
+
+
 def app_home_opened_event(user: str = DEFAULT_USER, tab: str = "home", view: dict[str, Any] | None = None) -> Event:
     """The user opened the app's Home (or Messages) tab; `view` is the Home view published before, if any."""
     event: Event = {

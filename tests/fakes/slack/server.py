@@ -32,6 +32,7 @@ from tests.fakes.slack.events import (
     block_actions_payload,
     command_payload,
     event_envelope,
+    message_action_payload,
     view_block_actions_payload,
 )
 from tests.fakes.slack.files import Share, StoredFile
@@ -193,6 +194,18 @@ class FakeSlack(SlackWire):
     ) -> aiohttp.ClientResponse:
         """POST a signed button click on the stored message `message_ts` (which must exist)."""
         payload = self._action_payload(action_id, value, channel, message_ts, **kwargs)
+        return await delivery.send_action(app_url, self.signing_secret, payload)
+
+    async def send_shortcut(
+        self, app_url: str, callback_id: str, *, channel: str, message_ts: str, user_id: str = DEFAULT_USER
+    ) -> aiohttp.ClientResponse:
+        """POST a signed message shortcut run on the stored message `message_ts` (which must exist)."""
+        message = self.workspace.find(channel, message_ts)
+        if message is None:
+            raise AssertionError(f"no message {message_ts} in {channel} to run a shortcut on")
+        payload = message_action_payload(
+            callback_id, channel_id=channel, message=message, response_url=self.new_response_url(), user_id=user_id
+        )
         return await delivery.send_action(app_url, self.signing_secret, payload)
 
     async def push_event(

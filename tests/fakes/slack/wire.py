@@ -17,8 +17,9 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -47,6 +48,7 @@ class RecordedCall:
     http_verb: str
     status: int
     response: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)  # when the fake received it (time.monotonic)
 
     @property
     def ok(self) -> bool:
