@@ -1,6 +1,7 @@
 """Slack-visible latency of the real bot: from a question's event to its first sign of life, and to its answer.
 
-Run: .venv/bin/python bench/slack_latency.py [--questions N]
+Run from the repository root: .venv/bin/python -m bench.slack_latency [--questions N]
+(It drives the whole bot through the test suite's wire fakes, so it imports them as a module run.)
 
 This bench drives the *test fakes* (tests/fakes: the on-the-wire fake Slack and fake Groq, and
 tests/bot_helpers to run the real bot against them): the bolt app, job queue, worker, engine and local
@@ -24,14 +25,11 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.bot_helpers import CHANNEL, bot_settings, events_url, running_bot
 from tests.engine_helpers import Model
