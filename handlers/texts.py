@@ -196,3 +196,15 @@ SHORTCUT_NO_TABLE = (
     " zipped table."
 )
 SHORTCUT_TAKEN = "Loading {names}; its summary follows in the message's thread."
+
+# Slack's agent DM experience.
+AGENT_GREETING = (
+    "Hi! Drop a CSV or TSV file here and ask me about it in plain English: totals, trends, comparisons, "
+    "charts. I run real code on your data and answer from what it printed."
+)
+AGENT_PROMPTS_TITLE = "Try, once a file is here:"
+AGENT_PROMPTS = (
+    ("Summarise the data", "Give me a short summary of this data: size, columns and anything odd."),
+    ("Top categories", "Which categories have the highest totals? Show a bar chart."),
+    ("Trend over time", "How does the main number change month by month? Plot it."),
+)

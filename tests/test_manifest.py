@@ -18,6 +18,7 @@ LISTENER_EVENTS = {
     "app_mention": {"app_mention"},
     "message": {"message.channels", "message.groups", "message.im", "message.mpim"},
     "app_home_opened": {"app_home_opened"},
+    "assistant_thread_started": {"assistant_thread_started"},
 }
 # What Slack requires for each event the bot subscribes to, and for each Web API method it calls.
 EVENT_SCOPES = {
@@ -27,6 +28,7 @@ EVENT_SCOPES = {
     "message.im": {"im:history"},
     "message.mpim": {"mpim:history"},
     "app_home_opened": set(),
+    "assistant_thread_started": {"assistant:write"},
 }
 METHOD_SCOPES: dict[str, set[str]] = {
     "chat_postMessage": {"chat:write"},
@@ -35,6 +37,7 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "chat_delete": {"chat:write"},
     "chat_stream": {"chat:write"},
     "assistant_threads_setStatus": {"chat:write"},
+    "assistant_threads_setSuggestedPrompts": {"assistant:write"},
     "files_upload_v2": {"files:write"},
     "files_info": {"files:read"},
     "reactions_add": {"reactions:write"},
@@ -53,6 +56,7 @@ MANIFEST_KEYS = {
     "features": {"app_home", "bot_user", "slash_commands", "shortcuts", "unfurl_domains", "assistant_view"},
     "features.app_home": {"home_tab_enabled", "messages_tab_enabled", "messages_tab_read_only_enabled"},
     "features.bot_user": {"display_name", "always_online"},
+    "features.assistant_view": {"assistant_description", "suggested_prompts"},
     "oauth_config": {"scopes", "redirect_urls", "token_management_enabled"},
     "oauth_config.scopes": {"bot", "user"},
     "settings": {

@@ -11,9 +11,9 @@ from pathlib import Path
 from handlers.payloads import QuestionJob
 from jobqueue import Job
 from tests.bot_helpers import CHANNEL, action_ids, bot_settings, events_url, message_text, running_bot, wait_final
-from tests.engine_helpers import Model, starts_a_question
+from tests.engine_helpers import SALES_CSV, Model, starts_a_question
 from tests.fakes.groq_server import FakeGroq
-from tests.fakes.slack import FakeSlack, message_event
+from tests.fakes.slack import FakeSlack, dm_message_event, file_share_event, message_event
 from tests.test_slack_e2e import share_sales, wait_card
 
 UNITS = "print(f\"units: {df['units'].sum()}\")"
@@ -195,3 +195,44 @@ async def test_a_question_that_failed_every_delivery_says_so_and_offers_try_agai
             what="the answer to the question asked again",
         )
     assert fake_slack.statuses(CHANNEL, file_ts)[0] == ""  # the dead job's status was cleared first
+
+
+async def test_a_new_agent_dm_thread_is_greeted_with_suggested_prompts_and_answers_there(
+    fake_slack: FakeSlack, fake_groq: FakeGroq, redis_url: str, namespace: str, tmp_path: Path
+) -> None:
+    fake_groq.respond_with(Model([UNITS]))
+    settings = bot_settings(fake_slack, fake_groq, redis_url, tmp_path)
+    dm, thread_ts = "D0ALICE001", "1700000100.000100"
+    started = {
+        "type": "assistant_thread_started",
+        "assistant_thread": {"user_id": "U0ALICE001", "channel_id": dm, "thread_ts": thread_ts, "context": {}},
+        "event_ts": "1700000100.000200",
+    }
+    async with running_bot(settings, namespace) as bot:
+        url = events_url(bot)
+        await fake_slack.send_event(url, started)
+        prompts = await fake_slack.wait_for("assistant.threads.setSuggestedPrompts", lambda c: True)
+        greeting = await fake_slack.wait_until(
+            lambda: (
+                [m for m in fake_slack.thread_messages(dm, thread_ts) if "Drop a CSV" in str(m.get("text"))] or None
+            ),
+            timeout=10,
+            what="the greeting",
+        )
+        file = fake_slack.register_file(None, "sales.csv", SALES_CSV)
+        await fake_slack.send_event(url, file_share_event(dm, "U0ALICE001", file, thread_ts=thread_ts))
+        await fake_slack.wait_until(
+            lambda: [m for m in fake_slack.thread_messages(dm, thread_ts) if "sales.csv" in message_text(m)] or None,
+            timeout=30,
+            what="the profile card in the agent thread",
+        )
+        await fake_slack.send_event(url, dm_message_event(dm, "U0ALICE001", "Total units?", thread_ts=thread_ts))
+        final = await wait_final(fake_slack, dm, thread_ts)
+    assert greeting and prompts.args["channel_id"] == dm and prompts.args["thread_ts"] == thread_ts
+    assert (
+        len(
+            json.loads(prompts.args["prompts"]) if isinstance(prompts.args["prompts"], str) else prompts.args["prompts"]
+        )
+        == 3
+    )
+    assert "units: 20" in message_text(final)
