@@ -7,23 +7,41 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from handlers import texts
 from handlers.deps import Deps
 from handlers.intake import take_message
 from handlers.names import UserNames
+from handlers.outage import OutageRetry
 
 
-def register(app: AsyncApp, deps: Deps) -> None:
+def register(app: AsyncApp, deps: Deps, outage: OutageRetry | None = None) -> None:
     """Listen to messages (uploads, thread replies, DMs) and @mentions."""
     names = UserNames()
+    retry = outage or OutageRetry()
 
     async def on_event(
         body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
     ) -> None:
         event_id = str(body.get("event_id") or "")
-        # Slack retries carry the same event id; the job id dedupes the rest.
-        if event_id and not await deps.state.first_sight(f"{event_id}:{event.get('type')}"):
-            return
-        await take_message(event, deps, client, context.get("bot_user_id"), names)
+        bot_user_id = context.get("bot_user_id")
+
+        async def first() -> None:
+            # Slack retries carry the same event id; the job id dedupes the rest.
+            if event_id and not await deps.state.first_sight(f"{event_id}:{event.get('type')}"):
+                return
+            await take_message(event, deps, client, bot_user_id, names)
+
+        async def again() -> None:
+            await take_message(event, deps, client, bot_user_id, names)
+
+        async def give_up() -> None:
+            if event.get("user") and event.get("user") != bot_user_id and not event.get("bot_id"):
+                thread_ts = str(event.get("thread_ts") or event.get("ts"))
+                await client.chat_postMessage(
+                    channel=str(event["channel"]), thread_ts=thread_ts, text=texts.INTAKE_DOWN
+                )
+
+        await retry.run(first, again, give_up)
 
     app.event("message")(on_event)
     app.event("app_mention")(on_event)

@@ -208,3 +208,6 @@ AGENT_PROMPTS = (
     ("Top categories", "Which categories have the highest totals? Show a bar chart."),
     ("Trend over time", "How does the main number change month by month? Plot it."),
 )
+INTAKE_DOWN = (
+    "I couldn't take this message: my storage has been unreachable for a few minutes. Please send it again shortly."
+)
