@@ -17,7 +17,11 @@ from agent.guard import check_code, screen_question
 
 # The labelled corpus is the test suite's data, read as data files (the suite is not a library).
 _DIR = Path(__file__).resolve().parents[1] / "tests" / "guard_corpus"
-_CORPUS = {**runpy.run_path(str(_DIR / "questions.py")), **runpy.run_path(str(_DIR / "snippets.py"))}
+_CORPUS = {
+    k: v
+    for name in ("questions", "abusive_code", "ordinary_code")
+    for k, v in runpy.run_path(str(_DIR / f"{name}.py")).items()
+}
 ABUSIVE_QUESTIONS: Sequence[tuple[str, str]] = _CORPUS["ABUSIVE_QUESTIONS"]
 ORDINARY_QUESTIONS: Sequence[str] = _CORPUS["ORDINARY_QUESTIONS"]
 ABUSIVE_CODE: Sequence[tuple[str, str]] = _CORPUS["ABUSIVE_CODE"]

@@ -18,11 +18,11 @@ from __future__ import annotations
 import ast
 
 from agent.guard.escapes import CODE_MAGICS, SAFE_MAGICS, neutralize_escapes
+from agent.guard.path_tables import ATTR_PATH_ARGS, NOT_PATH_READERS, PATH_KWARGS, QUAL_PATH_ARGS
 from agent.guard.paths import PathLiteral, PathPolicy, climbs_up, literal_of
 from agent.guard.policy import (
     ALLOWED_MODULES,
     ALLOWED_SUBMODULES,
-    ATTR_PATH_ARGS,
     BACKGROUND_USES,
     BUILTINS,
     CONVENTIONAL,
@@ -32,11 +32,8 @@ from agent.guard.policy import (
     IPYTHON_SHELLS,
     MODULE_ATTRS,
     MODULES,
-    NOT_PATH_READERS,
     OUTPUT_NAMES,
-    PATH_KWARGS,
     PREFIXES,
-    QUAL_PATH_ARGS,
     SENSITIVE_TARGETS,
     SETTABLE,
     WHY,

@@ -1,7 +1,7 @@
 """The patterns behind the question screen, as (category, compiled regex) in priority order.
 
 They run on text already normalised by `agent.guard.question.normalize` (lower case, Slack markup
-stripped, quoted data values replaced). Most need the start of an instruction (`_LEAD`) or a possessive
+stripped, quoted data values replaced). Most need the start of an instruction (`LEAD`) or a possessive
 ("your API key") so that the same words inside an ordinary data question do not match.
 """
 
@@ -9,58 +9,16 @@ from __future__ import annotations
 
 import re
 
-# The start of an instruction: sentence start, a comma or dash, or a polite/chaining preamble.
-# Most rules need it, so that "which customers call the API most?" (a data question) passes while
-# "call the weather API and join it" does not. The trailing fillers are bounded: with `*`, every filler of
-# a long "pls pls pls …" run started a match that ate the rest of the run, which made the search quadratic.
-_LEAD = (
-    r"(?:^|[.;:!?,()\[\]\n>-]\s*|\b(?:hey|hi|hello|yo)\s+(?:\w+\s+)?|\b(?:please|pls|plz|kindly|"
-    r"can you|could you|would you|will you|can u|could u|i want you to|i need you to|i'd like you to|"
-    r"you should|you must|you need to|you have to|go ahead and|and then|and|then|also|now|first|next|"
-    r"just|try to|try and|let's|lets|help me|how (?:do|can|could|would|should) (?:i|we|you)|how to|"
-    r"is it possible to|are you able to|i want to|i need to|we need to|is there a way to|"
-    r"show me how to)\s+)(?:(?:please|pls|kindly|just|also|quickly|then|now|first|go)\s+){0,6}"
-)
-# What follows a noun when it names data rather than a thing to hand over ("API key column").
-_DATA_AFTER = (
-    r"(?!\s*(?:column|field|usage|used|use|counts?|resets?|rotat\w*|requests?|calls?|types?|length|strength|"
-    r"polic\w*|expir\w*|changes?|changed|limits?|errors?|ids?|spend|costs?|per\b|by\b|distribution|"
-    r"breakdown|trend|with(?!\s+(?:me|us)\b)|that|which|where|whose|having|created|issued|revoked|generated|hashes|"
-    r"in the (?:data|dataset|csv|file|table|sheet|\w+ column)|data\b|table|names?|status|tickets?|"
-    r"incidents?|events?|failures?|attempts?|management|manager|complexity|age))"
-)
-_SECRET = (
-    r"(?:api[ _-]?keys?|access[ _-]?keys?|(?:groq|slack|e2b|openai|aws|redis|ssh|gpg|pgp|encryption|signing|"
-    r"master|license|admin|root)[ _-]?keys?|secret[ _-]?keys?|private[ _-]?keys?|ssh[ _-]?keys?|"
-    r"signing[ _-]?secrets?|client[ _-]?secrets?|(?:auth|access|bearer|bot|app|slack|oauth|session|refresh|"
-    r"github|groq|e2b|openai)[ _-]?tokens?|tokens?|credentials?|creds|passwords?|passwd|passphrases?|"
-    r"secrets?|cookies|connection strings?|database urls?|redis urls?)"
-)
-# A secret named as the thing to hand over: it ends the clause or is "for"/"of"/"you use".
-_SECRET_END = (
-    r"(?=\s*(?:$|[.,;:!?)]|for\b|of\b|to\b|you\b|that you|which you|so\b|and\b|then\b|"
-    r"in (?:your|the) (?:env|environment|config|settings|\.env|sandbox|server)))"
-)
-_SECRET_OWNER = (
-    r"(?:your|ur|its|the bot'?s?|this bot'?s?|the app'?s?|the server'?s?|the system'?s?|the sandbox'?s?|"
-    r"the admin'?s?|dataagent'?s?|the (?:slack|groq|e2b|openai|aws|bot|app|admin|root|redis|database|db|"
-    r"server|host|sandbox|environment)|slack|groq|e2b|openai|aws|azure|gcp|redis|admin|root)"
-)
-_HOST_PLACE = (
-    r"(?:server|machine|host|system|computer|box|container|sandbox|vm|disk|file ?system|root|"
-    r"home(?: directory| folder| dir)?|working directory|current directory|cwd|os|kernel)"
-    r"(?!\s*(?:column|field|table|data|names?|types?|logs?))"
-)
-_PEOPLE = r"(?:users?|people|persons?|members?|channels?|workspaces?|threads?|conversations?|chats?)"
-_THEIR_DATA = (
-    r"(?:data|files?|datasets?|uploads?|uploaded files|csvs?|spreadsheets|questions|messages|"
-    r"conversations|threads|chats?|dms?|direct messages|private messages|history|analyses|queries)"
-)
-_LIBS = (
-    r"(?:prophet|tensorflow|torch|pytorch|xgboost|lightgbm|catboost|sklearn|scikit-learn|statsmodels|"
-    r"seaborn|plotly|polars|pyspark|openpyxl|requests|beautifulsoup4?|bs4|selenium|scrapy|keras|"
-    r"transformers|nltk|spacy|geopandas|folium|pandas|numpy|matplotlib|scipy|duckdb|pyarrow|"
-    r"psycopg2|sqlalchemy|jupyter|opencv|cv2|pmdarima|yfinance)"
+from agent.guard.fragments import (
+    DATA_AFTER,
+    HOST_PLACE,
+    LEAD,
+    LIBS,
+    PEOPLE,
+    SECRET,
+    SECRET_END,
+    SECRET_OWNER,
+    THEIR_DATA,
 )
 
 _RULE_SOURCES: tuple[tuple[str, str], ...] = (
@@ -139,12 +97,12 @@ _RULE_SOURCES: tuple[tuple[str, str], ...] = (
         r"\bxox[abposr]-|\bxapp-\d|\bgsk_[a-z0-9]{8,}|/etc/shadow\b|\.ssh\b|\bid_(?:rsa|ed25519|ecdsa)\b|"
         r"\.netrc\b|\.aws/credentials|\.git-credentials|\.pgpass\b",
     ),
-    ("secrets", rf"\b{_SECRET_OWNER}\s+(?:own\s+)?(?:\w+\s+)?{_SECRET}\b{_DATA_AFTER}"),
+    ("secrets", rf"\b{SECRET_OWNER}\s+(?:own\s+)?(?:\w+\s+)?{SECRET}\b{DATA_AFTER}"),
     (
         "secrets",
-        rf"{_LEAD}(?:show|print|reveal|give|tell|leak|dump|expose|display|list|output|share|send|return|"
+        rf"{LEAD}(?:show|print|reveal|give|tell|leak|dump|expose|display|list|output|share|send|return|"
         rf"echo|read|get|fetch|extract|steal|grab|exfiltrate|crack|guess|brute[- ]?force|what(?:'s| is| are))"
-        rf"\s+(?:me\s+|us\s+)?(?:all\s+)?(?:of\s+)?(?:the\s+|any\s+|my\s+)?(?:\w+\s+)?{_SECRET}\b{_SECRET_END}",
+        rf"\s+(?:me\s+|us\s+)?(?:all\s+)?(?:of\s+)?(?:the\s+|any\s+|my\s+)?(?:\w+\s+)?{SECRET}\b{SECRET_END}",
     ),
     (
         "secrets",
@@ -185,28 +143,28 @@ _RULE_SOURCES: tuple[tuple[str, str], ...] = (
     ),
     (
         "host",
-        rf"{_LEAD}(?:run|execute|exec|launch|spawn|invoke|open|start|give me|drop (?:me )?(?:in)?to|get)\s+"
+        rf"{LEAD}(?:run|execute|exec|launch|spawn|invoke|open|start|give me|drop (?:me )?(?:in)?to|get)\s+"
         r"(?:me\s+)?(?:(?:a|an|the|this|that|these|some|my|following|arbitrary|any|interactive)\s+)?"
         r"(?:(?:shell|bash|zsh|terminal|powershell|command[- ]line|console|subprocess|reverse shell)\b|"
         r"(?:system|os|linux|unix|sh|cmd|root|python)\s+(?:commands?|cmds?|calls?|scripts?|shell|prompt))",
     ),
     (
         "host",
-        rf"{_LEAD}(?:run|execute|exec|type|enter)\b[^.?!\n]{{0,40}}\bin (?:a|the|your) (?:terminal|shell|bash|"
+        rf"{LEAD}(?:run|execute|exec|type|enter)\b[^.?!\n]{{0,40}}\bin (?:a|the|your) (?:terminal|shell|bash|"
         r"console|command line|command prompt)\b",
     ),
     (
         "host",
-        rf"{_LEAD}(?:list|show|print|display|ls|dump|enumerate|tell me|what are|give me|read|open|cat|"
+        rf"{LEAD}(?:list|show|print|display|ls|dump|enumerate|tell me|what are|give me|read|open|cat|"
         r"browse|explore|search|look at|walk|scan|index)\s+(?:me\s+)?(?:all\s+)?(?:of\s+)?(?:the\s+)?(?:other\s+)?"
         r"(?:files?|folders?|directories|directory|contents?|everything|filesystem|file system|disk)\s+"
         rf"(?:\w+\s+){{0,2}}?(?:on|in|of|under|inside|across|from)\s+(?:(?:the\s+|this\s+|your\s+|that\s+)?"
-        rf"{_HOST_PLACE}|[/~](?:\s|$|[.?!]))",
+        rf"{HOST_PLACE}|[/~](?:\s|$|[.?!]))",
     ),
     (
         "host",
         rf"\b(?:what|which) (?:other )?files (?:are|exist|do you have|can you see|are there)\s+(?:on|in)\s+"
-        rf"(?:the |this |your )?{_HOST_PLACE}|\bdirectory listing\b|\b(?:browse|explore|walk|traverse|map) "
+        rf"(?:the |this |your )?{HOST_PLACE}|\bdirectory listing\b|\b(?:browse|explore|walk|traverse|map) "
         r"(?:the|your) (?:file ?system|disk|directories)\b",
     ),
     (
@@ -215,7 +173,7 @@ _RULE_SOURCES: tuple[tuple[str, str], ...] = (
         r"access|leak|fetch|return|expose|see|check)\s+(?:me\s+)?(?:all\s+)?(?:of\s+)?(?:the\s+|your\s+|its\s+|"
         r"any\s+)?(?:\w+\s+){0,4}?(?:env(?:ironment)?[ _-]?var(?:iable)?s?|environ)\b|\bos\.environ|printenv|getenv|"
         r"\$(?:env|path|home|user)\b"
-        rf"|{_LEAD}(?:print|show|dump|list|reveal|display|echo|output|give me|tell me|what are|what's in|read)"
+        rf"|{LEAD}(?:print|show|dump|list|reveal|display|echo|output|give me|tell me|what are|what's in|read)"
         r"\s+(?:me\s+)?(?:all\s+)?(?:the\s+|your\s+|its\s+|this\s+)?(?:env|environment|shell environment|"
         r"process environment)\s*(?:[.?!,]|$|settings|config)",
     ),
@@ -256,7 +214,7 @@ _RULE_SOURCES: tuple[tuple[str, str], ...] = (
     ),
     (
         "host",
-        rf"{_LEAD}(?:delete|remove|wipe|erase|rm|destroy|shred|format|overwrite|corrupt|encrypt)\s+"
+        rf"{LEAD}(?:delete|remove|wipe|erase|rm|destroy|shred|format|overwrite|corrupt|encrypt)\s+"
         r"(?:all\s+)?(?:the\s+|your\s+|every\s+|of\s+)*(?:files?|everything|directories|folders?|disk|hard "
         r"drive|server|system|filesystem|file system|database|sandbox|home directory)\b(?!\s*(?:column|names?|"
         r"sizes?|types?|counts?|with|that|which|where|from the (?:data|dataset|table|list|df|csv|report)|rows?|"
@@ -264,7 +222,7 @@ _RULE_SOURCES: tuple[tuple[str, str], ...] = (
     ),
     (
         "host",
-        rf"{_LEAD}(?:shut ?down|reboot|halt|power off|crash|take down|bring down)\s+(?:the\s+|your\s+|"
+        rf"{LEAD}(?:shut ?down|reboot|halt|power off|crash|take down|bring down)\s+(?:the\s+|your\s+|"
         r"this\s+)?(?:server|machine|host|sandbox|container|kernel|bot|system|vm)\b(?!\s*(?:column|logs?|events?|"
         r"times?|counts?|by|per|with|that|which|in the))",
     ),
@@ -280,7 +238,7 @@ _RULE_SOURCES: tuple[tuple[str, str], ...] = (
     ),
     (
         "network",
-        rf"{_LEAD}(?:curl|wget|call|hit|query|ping|access|connect to|hook into|integrate with|pull from|"
+        rf"{LEAD}(?:curl|wget|call|hit|query|ping|access|connect to|hook into|integrate with|pull from|"
         r"fetch from|get data from|request|reach|contact|talk to|sync with|use)\s+(?:(?:the|an|a|some|any|your|"
         r"our|my)\s+)?(?:[\w.-]+\s+){0,3}?(?:apis?|rest api|endpoint|webhook|web service|website|web ?site|"
         r"internet|url|smtp|mail server|remote server|external server|ip address)\b(?!\s*(?:calls?|requests?|"
@@ -289,7 +247,7 @@ _RULE_SOURCES: tuple[tuple[str, str], ...] = (
     ),
     (
         "network",
-        rf"{_LEAD}(?:look up|lookup|search|google|check|find|get|fetch|pull|grab|download|scrape|"
+        rf"{LEAD}(?:look up|lookup|search|google|check|find|get|fetch|pull|grab|download|scrape|"
         r"retrieve|bring in|add|join|merge|enrich)\b[^.?!\n]{0,60}?\b(?:on the (?:internet|web)|from the "
         r"(?:internet|web)|off the (?:internet|web)|on google|from google|on wikipedia|from wikipedia|from "
         r"(?:a|an|some) (?:website|web ?site|api|external (?:api|service|source))|(?:from|via|using|with|through)"
@@ -312,13 +270,13 @@ _RULE_SOURCES: tuple[tuple[str, str], ...] = (
     ),
     (
         "network",
-        rf"{_LEAD}(?:open|create|make|establish|start|send|issue|do|fire)\s+(?:an?\s+|some\s+)?"
+        rf"{LEAD}(?:open|create|make|establish|start|send|issue|do|fire)\s+(?:an?\s+|some\s+)?"
         r"(?:\w+\s+)?(?:socket|(?:tcp|udp|http|https|ssh|ftp|network|websocket|remote|outbound|get|post|api|rest|"
         r"web|curl) (?:connection|request|session|call|tunnel)s?|tunnel)\b",
     ),
     (
         "network",
-        rf"{_LEAD}(?:send|email|e-mail|mail|post|forward|upload|push|publish|tweet|text|sms|"
+        rf"{LEAD}(?:send|email|e-mail|mail|post|forward|upload|push|publish|tweet|text|sms|"
         r"exfiltrate)\s+(?:\w+\s+){0,4}?(?:to|on|at)\s+(?:my |our |an? |the |some )?(?:(?:personal |work |gmail |"
         r"private |external )?(?:email|e-mail|inbox|gmail|webhook|discord|telegram|twitter|pastebin|dropbox|"
         r"google drive|s3 bucket|bucket|ftp|server|website|endpoint|phone|ngrok)|[\w.+-]+@[\w-]+\.[a-z]{2,})\b",
@@ -326,12 +284,12 @@ _RULE_SOURCES: tuple[tuple[str, str], ...] = (
     # Other people's and other channels' data.
     (
         "privacy",
-        rf"\b(?:other|another|different)\s+(?:slack\s+)?{_PEOPLE}(?:'s?|s')?\s+(?:\w+\s+)?"
-        rf"{_THEIR_DATA}\b|\b(?:someone|somebody|anyone|anybody|everyone|everybody)\s+else'?s?\s+(?:\w+\s+)?"
-        rf"{_THEIR_DATA}\b|\b{_THEIR_DATA}\s+(?:from|in|of|on|by|uploaded (?:by|to|in)|shared (?:by|in)|"
+        rf"\b(?:other|another|different)\s+(?:slack\s+)?{PEOPLE}(?:'s?|s')?\s+(?:\w+\s+)?"
+        rf"{THEIR_DATA}\b|\b(?:someone|somebody|anyone|anybody|everyone|everybody)\s+else'?s?\s+(?:\w+\s+)?"
+        rf"{THEIR_DATA}\b|\b{THEIR_DATA}\s+(?:from|in|of|on|by|uploaded (?:by|to|in)|shared (?:by|in)|"
         rf"posted (?:by|in)|that)\s+(?:an?\s+|the\s+|all\s+|any\s+)?(?:other|another|different|every)\s+"
-        rf"(?:slack\s+)?{_PEOPLE}\b|\b{_THEIR_DATA}\s+(?:that\s+)?(?:other|another|different)\s+(?:slack\s+)?"
-        rf"{_PEOPLE}\s+(?:have\s+|had\s+)?(?:uploaded|shared|posted|sent|asked)\b",
+        rf"(?:slack\s+)?{PEOPLE}\b|\b{THEIR_DATA}\s+(?:that\s+)?(?:other|another|different)\s+(?:slack\s+)?"
+        rf"{PEOPLE}\s+(?:have\s+|had\s+)?(?:uploaded|shared|posted|sent|asked)\b",
     ),
     (
         "privacy",
@@ -348,7 +306,7 @@ _RULE_SOURCES: tuple[tuple[str, str], ...] = (
         r"files|uploads|conversations|chats)\b|\bwhat\s+(?:did|have|has|do)\s+(?:other|others|another|someone|"
         r"somebody|anyone|everyone|people|@someone)(?:\s+(?:users?|people|person|members?|channels?))?\s+(?:else\s+)?"
         r"(?:ask(?:ed)?|upload(?:ed)?|share(?:d)?|send|sent|post(?:ed)?|quer(?:y|ied)|analy[sz]ed?|say|said)\b|"
-        rf"\bwhat\s+(?:other|another)\s+{_PEOPLE}\s+(?:have\s+|has\s+|had\s+)?(?:ask(?:ed)?|upload(?:ed)?|"
+        rf"\bwhat\s+(?:other|another)\s+{PEOPLE}\s+(?:have\s+|has\s+|had\s+)?(?:ask(?:ed)?|upload(?:ed)?|"
         r"share(?:d)?|sent|post(?:ed)?|quer(?:y|ied)|said)\b|\b(?:has|have|did)\s+@someone\s+(?:ask|upload|share|sen|"
         r"post|quer)\w*|"
         r"\b(?:list|show|give me|get|what are|which are)\s+(?:me\s+)?(?:all\s+)?(?:the\s+)?(?:other\s+)?(?:channels|"
@@ -364,17 +322,17 @@ _RULE_SOURCES: tuple[tuple[str, str], ...] = (
     ),
     (
         "install",
-        rf"{_LEAD}(?:install|reinstall|pip install)\s+(?!(?:date|dates|count|counts|base|rates?|volume|"
+        rf"{LEAD}(?:install|reinstall|pip install)\s+(?!(?:date|dates|count|counts|base|rates?|volume|"
         r"by|per|trends?|numbers?|stats|data|source|sources|of|and|vs|versus)\b)[a-z][\w.-]*|"
-        rf"{_LEAD}(?:upgrade|downgrade|update|set up|setup|add|get|download|install)\s+(?:the\s+|a\s+|an\s+|"
+        rf"{LEAD}(?:upgrade|downgrade|update|set up|setup|add|get|download|install)\s+(?:the\s+|a\s+|an\s+|"
         r"latest\s+|newer\s+|new\s+|some\s+)*(?:version of\s+)?(?:(?:python|pypi|pip|conda|external|third[- ]party|"
-        rf"extra|additional|missing)\s+(?:packages?|librar(?:y|ies)|modules?|dependenc(?:y|ies))|{_LIBS})\b"
+        rf"extra|additional|missing)\s+(?:packages?|librar(?:y|ies)|modules?|dependenc(?:y|ies))|{LIBS})\b"
         r"(?!\s*(?:chart|plot|figure|graph|code|style|theme|colou?rs?|column|version column|data))",
     ),
     # Abuse of the compute.
     (
         "abuse",
-        rf"{_LEAD}(?:mine|start mining|(?:run|start|launch|install|deploy)\s+(?:an?\s+)?(?:crypto\s*|"
+        rf"{LEAD}(?:mine|start mining|(?:run|start|launch|install|deploy)\s+(?:an?\s+)?(?:crypto\s*|"
         rf"bitcoin\s+|"
         r"monero\s+|xmr\s+)?(?:miner|mining))\b|\bxmrig\b|\bcryptojack\w*|"
         r"\bcoinhive\b|\b(?:use|using)\s+(?:the\s+|this\s+|your\s+)?(?:sandbox|server|machine|cpus?|gpus?|"
@@ -382,35 +340,35 @@ _RULE_SOURCES: tuple[tuple[str, str], ...] = (
     ),
     (
         "abuse",
-        rf"{_LEAD}(?:launch|start|run|perform|execute|do|carry out|write|create|build|code|script|make|"
+        rf"{LEAD}(?:launch|start|run|perform|execute|do|carry out|write|create|build|code|script|make|"
         r"orchestrate|help me (?:with\s+)?)\s+(?:an?\s+|some\s+)?(?:ddos|dos attack|denial[- ]of[- ]service|"
         r"syn flood|(?:stress|load|flood) attack)|"
-        rf"{_LEAD}(?:write|create|build|make|code)\s+(?:an?\s+|some\s+)?(?:\w+\s+)?(?:script|program|tool|bot|code)"
+        rf"{LEAD}(?:write|create|build|make|code)\s+(?:an?\s+|some\s+)?(?:\w+\s+)?(?:script|program|tool|bot|code)"
         r"\s+(?:that|to|which)\s+(?:\w+\s+)?(?:ddos\w*|dos|floods?|spams?|attacks?|hacks?|crash\w*|overloads?)\b|"
-        rf"{_LEAD}(?:flood|spam|hammer|overload|ddos|dos)\s+(?:(?:the|a|this|their|our|your|all|every|each)\s+)*"
+        rf"{LEAD}(?:flood|spam|hammer|overload|ddos|dos)\s+(?:(?:the|a|this|their|our|your|all|every|each)\s+)*"
         r"(?:server|site|website|api|endpoint|host|network|service|inbox|channel|users?|sandbox|machine)\b",
     ),
     (
         "abuse",
-        rf"{_LEAD}(?:use|consume|eat|burn|max out|exhaust|fill|hog|allocate|saturate|use up)\s+(?:up\s+)?"
+        rf"{LEAD}(?:use|consume|eat|burn|max out|exhaust|fill|hog|allocate|saturate|use up)\s+(?:up\s+)?"
         r"(?:all|100%|as much|maximum|max|every|the entire|the whole|all available)\s+(?:of\s+)?(?:the\s+|your\s+)?"
         r"(?:cpus?|memory|ram|gpus?|disk|disk space|cores|resources|compute)|\bfork ?bomb\b|:\(\)\s*\{|"
         r"\bwhile\s*\(?\s*(?:true|1)\s*\)?\s*:|"
-        rf"{_LEAD}(?:fill|exhaust|max out|saturate|use up)\s+(?:up\s+)?(?:the\s+|your\s+|all\s+)?(?:disk|memory|ram|"
+        rf"{LEAD}(?:fill|exhaust|max out|saturate|use up)\s+(?:up\s+)?(?:the\s+|your\s+|all\s+)?(?:disk|memory|ram|"
         r"cpu|storage|sandbox|server)\b(?!\s*(?:column|usage|field))|"
-        rf"{_LEAD}(?:run|write|start|create|make|execute|do|code|put|spin)\s+(?:in\s+)?(?:an?\s+|some\s+)?"
+        rf"{LEAD}(?:run|write|start|create|make|execute|do|code|put|spin)\s+(?:in\s+)?(?:an?\s+|some\s+)?"
         r"(?:infinite|endless|never-ending) (?:loop|recursion)|"
-        rf"{_LEAD}(?:loop|run|keep running|sleep|spin) forever\b",
+        rf"{LEAD}(?:loop|run|keep running|sleep|spin) forever\b",
     ),
     (
         "abuse",
-        rf"{_LEAD}(?:write|create|build|make|code|generate|develop|give me|craft|deploy|spread|install|"
+        rf"{LEAD}(?:write|create|build|make|code|generate|develop|give me|craft|deploy|spread|install|"
         r"run|set up|setup|open|start|spawn|get)\s+(?:me\s+)?(?:an?\s+|some\s+)?(?:\w+\s+)?(?:malware|virus|"
         r"ransomware|keylogger|trojan|worm|botnet|"
         r"rootkit|spyware|backdoor|exploit|reverse shell|phishing (?:email|page|site|kit|campaign)|"
         r"(?:credential|password|cookie) stealer)s?\b|"
-        rf"{_LEAD}(?:port ?scan|scan (?:the\s+)?(?:ports|network|subnet|hosts|internal network|lan)|nmap)\b|"
-        rf"{_LEAD}(?:hack|hack into|break into|compromise|pwn|attack|infiltrate)\s+(?:the\s+|this\s+|your\s+|"
+        rf"{LEAD}(?:port ?scan|scan (?:the\s+)?(?:ports|network|subnet|hosts|internal network|lan)|nmap)\b|"
+        rf"{LEAD}(?:hack|hack into|break into|compromise|pwn|attack|infiltrate)\s+(?:the\s+|this\s+|your\s+|"
         r"an?\s+|our\s+|their\s+|my\s+)?(?:\w+\s+)?(?:server|system|machine|network|database|host|sandbox|"
         r"website|site|account|accounts|api|wifi|router|slack|workspace)\b",
     ),

@@ -6,7 +6,8 @@ false-refusal rate). Ordinary samples deliberately include scary words used inno
 
 from __future__ import annotations
 
+from tests.guard_corpus.abusive_code import ABUSIVE_CODE
+from tests.guard_corpus.ordinary_code import ORDINARY_CODE
 from tests.guard_corpus.questions import ABUSIVE_QUESTIONS, ORDINARY_QUESTIONS
-from tests.guard_corpus.snippets import ABUSIVE_CODE, ORDINARY_CODE
 
 __all__ = ["ABUSIVE_CODE", "ABUSIVE_QUESTIONS", "ORDINARY_CODE", "ORDINARY_QUESTIONS"]
