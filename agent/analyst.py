@@ -35,6 +35,7 @@ from agent.llm.loop_prompts import (
     unknown_tool_result,
 )
 from agent.llm.prompts import grounding_message
+from agent.outcomes import code_failed, code_refused
 from agent.progress import OnProgress, Progress, report
 from agent.sandbox.base import output_text
 from agent.sessions import Sessions
@@ -123,7 +124,7 @@ class AnalystLoop:
             for call in calls:
                 chat.append(await self._call(thread, call, step, records, work, on_progress))
             if work.refusals >= 2:
-                return _refused(question, work, usage)
+                return code_refused(question, work.steps, usage)
             if work.failures_in_a_row >= cfg.max_failures and not work.cells:
                 return await self._failed(thread, question, work, usage)
             if usage.total_tokens >= cfg.token_budget:
@@ -207,36 +208,9 @@ class AnalystLoop:
         )
 
     async def _failed(self, thread: str, question: str, work: _Work, usage: Usage) -> Answer:
-        last = work.steps[-1].error_summary or "unknown error"
-        text = texts.CODE_FAILED.format(attempts=len(work.steps), error=last)
-        await self._store.add_turn(thread, Turn(question, f"(failed: {last})", work.steps[-1].code, False))
-        return Answer(
-            "failed",
-            text,
-            question,
-            code=work.steps[-1].code,
-            attempts=tuple(work.steps),
-            error=text,
-            resurrected=work.resurrected,
-            usage=usage.as_dict(),
-            cause="code_failed",
-        )
-
-
-def _refused(question: str, work: _Work, usage: Usage) -> Answer:
-    refused = [s for s in work.steps if s.refused]
-    what = refused[-1].refused[0].what if refused else "leave the sandbox"
-    text = texts.CODE_REFUSED.format(what=what)
-    return Answer(
-        "refused",
-        text,
-        question,
-        code=refused[-1].code if refused else None,
-        attempts=tuple(work.steps),
-        error=text,
-        usage=usage.as_dict(),
-        cause="code_refused",
-    )
+        answer, turn = code_failed(question, work.steps, usage, work.resurrected)
+        await self._store.add_turn(thread, turn)
+        return answer
 
 
 def _thinking(step: int, work: _Work) -> Progress:

@@ -38,6 +38,7 @@ from agent.llm.prompts import (
     policy_message,
     repair_message,
 )
+from agent.outcomes import code_failed, code_refused
 from agent.progress import OnProgress, Progress, report
 from agent.sandbox.base import Execution, output_text
 from agent.sessions import Sessions
@@ -209,7 +210,7 @@ class Engine:
                 attempts.append(Attempt(number, code, refused=tuple(policy.violations)))
                 policy_strikes += 1
                 if policy_strikes >= 2:
-                    return _refused_code(question, attempts, usage)
+                    return code_refused(question, attempts, usage)
                 chat.append(policy_message(policy.violations))
                 continue
             await report(
@@ -291,35 +292,9 @@ class Engine:
     async def _failed(
         self, thread: str, question: str, attempts: list[Attempt], usage: Usage, resurrected: bool
     ) -> Answer:
-        last = attempts[-1].error_summary or "unknown error"
-        text = texts.CODE_FAILED.format(attempts=len(attempts), error=last)
-        await self._store.add_turn(thread, Turn(question, f"(failed: {last})", attempts[-1].code, False))
-        return Answer(
-            "failed",
-            text,
-            question,
-            code=attempts[-1].code,
-            attempts=tuple(attempts),
-            error=text,
-            resurrected=resurrected,
-            usage=usage.as_dict(),
-            cause="code_failed",
-        )
-
-
-def _refused_code(question: str, attempts: list[Attempt], usage: Usage) -> Answer:
-    what = attempts[-1].refused[0].what if attempts[-1].refused else "leave the sandbox"
-    text = texts.CODE_REFUSED.format(what=what)
-    return Answer(
-        "refused",
-        text,
-        question,
-        code=attempts[-1].code,
-        attempts=tuple(attempts),
-        error=text,
-        usage=usage.as_dict(),
-        cause="code_refused",
-    )
+        answer, turn = code_failed(question, attempts, usage, resurrected)
+        await self._store.add_turn(thread, turn)
+        return answer
 
 
 def _clean_answer(text: str) -> str:
