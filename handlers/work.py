@@ -15,6 +15,7 @@ from handlers import texts
 from handlers.cancel import Cancelled, cancellable, offer_cancel
 from handlers.deps import Deps
 from handlers.files import DownloadError, download
+from handlers.names import UserNames
 from handlers.payloads import FileJob, Payload, QuestionJob, SavedAnswer
 from handlers.posting import post_answer
 from handlers.render import (
@@ -40,6 +41,7 @@ class JobHandler:
     def __init__(self, deps: Deps, client: AsyncWebClient) -> None:
         self.deps = deps
         self.client = client
+        self._names = UserNames()
 
     async def __call__(self, job: Job[Payload]) -> None:
         match job.payload:
@@ -157,15 +159,8 @@ class JobHandler:
 
     async def _remember_sharer(self, thread: str, file_name: str, user: str) -> None:
         """Keep who shared a file by name (the footer names them without pinging them)."""
-        try:
-            info = await self.client.users_info(user=user)
-        except SlackApiError:
-            return
-        person: dict[str, Any] = info.get("user") or {}
-        profile: dict[str, Any] = person.get("profile") or {}
-        name = profile.get("display_name") or profile.get("real_name") or person.get("name")
-        if name:
-            await self.deps.state.add_sharer(thread, file_name, str(name))
+        if name := (await self._names.lookup(self.client, [user])).get(user):
+            await self.deps.state.add_sharer(thread, file_name, name)
 
     async def _source(self, thread: str) -> str:
         """The footer's "sales.csv (shared by Ana)": which data the thread holds and who shared it."""
