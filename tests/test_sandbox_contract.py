@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from agent.errors import SandboxLost
+from agent.ingest import ingest
 from agent.sandbox.base import (
     MAX_PNGS_PER_CELL,
     MAX_RESULT_BYTES_PER_CELL,
@@ -158,3 +159,17 @@ async def test_a_large_display_flood_does_not_grow_the_host_process(local_provid
     # 400 MB of displays went past; the host keeps the budget plus one message in flight at a time.
     assert grown_mb < 150, grown_mb
     assert _kept_bytes(execution) <= MAX_RESULT_BYTES_PER_CELL
+
+
+async def test_a_dataset_with_dates_loads_in_the_sandbox_with_pyarrow_present(sandbox: Sandbox) -> None:
+    # pandas 3 stores text as Arrow strings once pyarrow is importable; the loader's date parsing
+    # must still work inside the jail's limits (ARCHITECTURE §9 names this as a past failure).
+    csv = (
+        b"day,at,city,amount\n2024-07-21,2024-07-21T10:00:00Z,Paris,10\n2024-07-22,2024-07-22T11:30:00+02:00,Lyon,12\n"
+    )
+    loaded = ingest("sales.csv", csv, max_bytes=10**6)
+    path = await sandbox.upload("sales.csv", loaded.normalized_csv)
+    check = "import pyarrow\nprint(sales['day'].dt.day.sum(), sales['at'].dt.hour.tolist(), sales['amount'].sum())"
+    execution = await sandbox.run(loaded.load_code(path) + check, timeout=120)
+    assert execution.error is None, execution.error
+    assert execution.stdout.split() == ["43", "[10,", "9]", "22"]
