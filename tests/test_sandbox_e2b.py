@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import resource
 import socket
 from collections.abc import AsyncIterator
 
@@ -133,6 +134,37 @@ async def test_stdout_is_capped(fake_e2b: FakeE2B) -> None:
     assert execution.truncated
     assert len(execution.stdout.encode()) <= 1000
     assert execution.stdout.startswith("éé")
+
+
+def _grown_mb(before_kib: int) -> float:
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before_kib) / 1024  # KiB on Linux
+
+
+async def test_a_print_flood_is_capped_in_the_sandbox_before_it_reaches_the_host(sandbox: E2BSandbox) -> None:
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    execution = await sandbox.run("for i in range(300):\n    print('x' * 10**6)", 300)
+    grown_mb = _grown_mb(before)
+
+    assert execution.error is None, execution.error
+    assert execution.truncated
+    assert len(execution.stdout.encode()) <= 1 << 20
+    # 300 MB were printed; the kernel sent about one capped megabyte (it took over 1 GB before).
+    assert grown_mb < 100, grown_mb
+
+
+async def test_a_display_flood_is_stopped_at_the_stream_cap_and_the_cell_interrupted(sandbox: E2BSandbox) -> None:
+    # The SDK keeps every streamed line itself, so only dropping the stream bounds what the host holds.
+    await sandbox.run("kept = 'still here'", 30)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    execution = await sandbox.run("for i in range(400):\n    display('x' * 10**6)\nprint('all shown')", 300)
+    grown_mb = _grown_mb(before)
+
+    assert execution.error is not None and execution.error.name == "OutputLimitExceeded"
+    assert "summary" in execution.error.value
+    assert execution.truncated and "all shown" not in execution.stdout
+    assert grown_mb < 400, grown_mb
+    # The cell was interrupted, not the sandbox: its state is still there.
+    assert (await sandbox.run("print(kept)", 30)).stdout.strip() == "still here"
 
 
 async def test_killed_sandbox_is_lost_on_run_and_on_connect(

@@ -20,6 +20,8 @@ MAX_RESULTS_PER_CELL = 20
 MAX_PNGS_PER_CELL = 10
 MAX_PNG_BYTES = 2 << 20
 MAX_RESULT_BYTES_PER_CELL = 4 << 20
+# All the output one cell may stream to the host before it is stopped (E2B: the SDK keeps every line).
+MAX_STREAM_BYTES_PER_CELL = 64 << 20
 
 
 @dataclass(frozen=True)

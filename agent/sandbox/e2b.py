@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -29,7 +30,7 @@ from e2b_code_interpreter import AsyncSandbox
 
 from agent.errors import SandboxError, SandboxLost, SandboxUnavailable
 from agent.sandbox.base import DATA_DIR, Execution
-from agent.sandbox.e2b_mapping import map_execution, timeout_execution
+from agent.sandbox.e2b_mapping import OutputFlood, StreamedOutput, timeout_execution
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ _CONTROL_PLANE_ERRORS = (
     ServiceBusyException,
     *_TRANSPORT_ERRORS,
 )
+_BOOT_SOURCE = (Path(__file__).with_name("kernel_boot.py")).read_text(encoding="utf-8")
 # Slack on top of the SDK's own request timeout, so our bound only fires when the SDK's does not.
 _SLACK_S = 5.0
 
@@ -93,6 +95,8 @@ class E2BSandbox:
         if self._closed:
             raise SandboxLost("this E2B sandbox was closed")
         started = time.monotonic()
+        output = StreamedOutput(max_output_bytes=self._max_output_bytes)
+        sdk_execution: Any = None
         try:
             # Our own deadline is the one that counts: dropping the stream makes the server
             # interrupt the kernel, so the sandbox keeps its state. The SDK's is a backstop.
@@ -101,7 +105,13 @@ class E2BSandbox:
                     code,
                     timeout=timeout + _SLACK_S,
                     request_timeout=self._request_timeout_s,
+                    on_stdout=output.on_stdout,
+                    on_stderr=output.on_stderr,
+                    on_result=output.on_result,
+                    on_error=output.on_error,
                 )
+        except OutputFlood:
+            log.warning("e2b cell output over the cap sandbox=%s seen_bytes=%s", self.sandbox_id, output.seen)
         except (TimeoutError, TimeoutException) as err:
             # An SDK timeout well before the deadline is the proxy giving up, not the cell.
             cell_ran_out = isinstance(err, TimeoutError) or time.monotonic() - started >= timeout
@@ -111,10 +121,9 @@ class E2BSandbox:
             raise await self._lost("run", err) from err
         except (SandboxException, *_TRANSPORT_ERRORS) as err:
             raise await self._lost("run", err) from err
-        return map_execution(
-            sdk_execution,
-            max_output_bytes=self._max_output_bytes,
+        return output.execution(
             duration_s=time.monotonic() - started,
+            execution_count=getattr(sdk_execution, "execution_count", None),
         )
 
     async def is_alive(self) -> bool:
@@ -219,7 +228,16 @@ class E2BSandboxProvider:
         except _CONTROL_PLANE_ERRORS as err:
             raise _control_plane_error(err, self._create_timeout_s) from err
         log.info("e2b sandbox created sandbox=%s timeout_s=%s", sdk.sandbox_id, self._sandbox_timeout_s)
-        return self._wrap(sdk)
+        sandbox = self._wrap(sdk)
+        await self._boot(sandbox)
+        return sandbox
+
+    async def _boot(self, sandbox: E2BSandbox) -> None:
+        # The same start-up the local kernel gets, so an honest print flood reaches the host as one
+        # small capped message; the host's own stream cap stays the wall.
+        boot = await sandbox.run(f"_dataagent_e2b_cap = {self._max_output_bytes:d}\n{_BOOT_SOURCE}", timeout=60)
+        if boot.error is not None:
+            log.warning("e2b boot cell failed sandbox=%s error=%s", sandbox.sandbox_id, boot.error.name)
 
     async def connect(self, sandbox_id: str) -> E2BSandbox:
         """Reattach (and resume, if paused) a sandbox by id.

@@ -10,9 +10,10 @@ import base64
 import binascii
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
-from agent.sandbox.base import PNG_MAGIC, Execution, ExecutionError, ResultBudget
+from agent.sandbox.base import MAX_STREAM_BYTES_PER_CELL, PNG_MAGIC, Execution, ExecutionError, ResultBudget
 
 # CSI sequences (colours, cursor moves) and the rarer OSC ones IPython may emit in tracebacks.
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
@@ -78,26 +79,86 @@ def map_error(error: Any) -> ExecutionError | None:
     )
 
 
-def map_execution(sdk_execution: Any, *, max_output_bytes: int, duration_s: float) -> Execution:
-    """Convert an `e2b_code_interpreter.Execution` into our `Execution`, capping stdout and stderr."""
-    logs = getattr(sdk_execution, "logs", None)
-    stdout, cut_out = cap_text("".join(getattr(logs, "stdout", None) or []), max_output_bytes)
-    stderr, cut_err = cap_text("".join(getattr(logs, "stderr", None) or []), max_output_bytes)
-    extra: dict[str, Any] = {}
-    count = getattr(sdk_execution, "execution_count", None)
-    if isinstance(count, int):
-        extra["execution_count"] = count
-    budget = ResultBudget(text_cap=max_output_bytes)
-    map_results(getattr(sdk_execution, "results", None) or [], budget)
-    return Execution(
-        stdout=stdout,
-        stderr=stderr,
-        results=tuple(budget.results),
-        error=map_error(getattr(sdk_execution, "error", None)),
-        truncated=cut_out or cut_err or budget.truncated,
-        duration_s=duration_s,
-        extra=extra,
-    )
+class OutputFlood(Exception):
+    """Raised from inside the SDK's stream loop to drop the stream once a cell's output passed the hard cap."""
+
+
+@dataclass
+class StreamedOutput:
+    """One cell's output, kept within the caps while the SDK streams it.
+
+    The SDK appends every line it parses to its own `Execution` as well, so the only way to bound
+    what the host holds is to stop reading: past `hard_cap` bytes the callbacks raise `OutputFlood`,
+    which drops the stream (the code-interpreter server then interrupts the cell).
+    """
+
+    max_output_bytes: int
+    hard_cap: int = MAX_STREAM_BYTES_PER_CELL
+    seen: int = 0
+    flooded: bool = False
+    _stdout: list[str] = field(default_factory=list)
+    _stderr: list[str] = field(default_factory=list)
+    _kept: list[int] = field(default_factory=lambda: [0, 0])
+    _cut: bool = False
+    _error: ExecutionError | None = None
+    _budget: ResultBudget = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._budget = ResultBudget(text_cap=self.max_output_bytes)
+
+    def on_stdout(self, message: Any) -> None:
+        self._log(self._stdout, 0, str(getattr(message, "line", "")))
+
+    def on_stderr(self, message: Any) -> None:
+        self._log(self._stderr, 1, str(getattr(message, "line", "")))
+
+    def on_result(self, result: Any) -> None:
+        self._count(sum(len(v) for v in (getattr(result, "png", None), getattr(result, "text", None)) if v))
+        map_results([result], self._budget)
+
+    def on_error(self, error: Any) -> None:
+        self._error = map_error(error)
+
+    def _log(self, kept: list[str], which: int, text: str) -> None:
+        size = len(text.encode("utf-8", errors="replace"))
+        self._count(size)
+        room = self.max_output_bytes - self._kept[which]
+        if room <= 0:
+            self._cut = self._cut or size > 0
+            return
+        piece, cut = cap_text(text, room)
+        kept.append(piece)
+        self._kept[which] += min(size, room)
+        self._cut = self._cut or cut
+
+    def _count(self, size: int) -> None:
+        self.seen += size
+        if self.seen > self.hard_cap:
+            self.flooded = True
+            raise OutputFlood
+
+    def execution(self, *, duration_s: float, execution_count: object = None) -> Execution:
+        """What the cell produced; a flooded cell ends in an error saying so, for the model and the user."""
+        error = self._error
+        if self.flooded:
+            error = ExecutionError(
+                name="OutputLimitExceeded",
+                value=(
+                    f"the cell printed more than {self.hard_cap >> 20} MB and was stopped; print a summary "
+                    "(head(), describe(), value_counts()) instead of whole tables"
+                ),
+                traceback="",
+            )
+        extra: dict[str, Any] = {"execution_count": execution_count} if isinstance(execution_count, int) else {}
+        return Execution(
+            stdout="".join(self._stdout),
+            stderr="".join(self._stderr),
+            results=tuple(self._budget.results),
+            error=error,
+            truncated=self._cut or self._budget.truncated or self.flooded,
+            duration_s=duration_s,
+            extra=extra,
+        )
 
 
 def timeout_execution(timeout: float, duration_s: float) -> Execution:

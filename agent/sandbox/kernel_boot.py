@@ -1,7 +1,7 @@
-# Runs inside every local sandbox kernel at start-up (IPKernelApp.exec_files); never on the host.
-# It gives the kernel the two behaviours E2B's kernel has and plain ipykernel lacks: every figure
-# comes back as a PNG without any path convention, and output is capped at the source so a cell
-# printing gigabytes cannot flood the host.
+# Runs inside every sandbox kernel at start-up, never on the host: locally as IPKernelApp.exec_files,
+# on E2B as the first cell (which sets `_dataagent_e2b_cap` first: E2B's kernel draws figures itself).
+# Output is capped at the source, so a cell printing gigabytes sends the host one small message
+# rather than a huge one; and, locally, every figure comes back as a PNG without any path convention.
 # mypy: ignore-errors
 import base64 as _b64
 import contextlib
@@ -10,30 +10,37 @@ import os as _os
 
 
 def _dataagent_cap_output(cap: int) -> object:
+    import sys
+
     from ipykernel.iostream import OutStream
 
     state = {"written": 0, "marked": False}
-    original_write = OutStream.write
+    marker = f"\n[output truncated: more than {cap} bytes]\n"
 
-    def capped_write(self, string):
-        if not isinstance(string, str):
-            return original_write(self, string)
+    def allowed(text):
         room = cap - state["written"]
-        if room <= 0:
-            if not state["marked"]:
-                state["marked"] = True
-                original_write(self, f"\n[output truncated: more than {cap} bytes]\n")
-            return len(string)
-        state["written"] += len(string)
-        original_write(self, string[:room])
-        if len(string) > room and not state["marked"]:
-            state["marked"] = True
-            original_write(self, f"\n[output truncated: more than {cap} bytes]\n")
-        return len(string)
+        state["written"] += len(text)
+        if len(text) <= room:
+            return text
+        if state["marked"]:
+            return ""
+        state["marked"] = True
+        return text[: max(room, 0)] + marker
 
-    OutStream.write = capped_write
+    # Capped where the IO thread takes the buffered text to send it, not in `write`: IPython's
+    # per-cell output tee puts back a `write` it saved before a patch, which would undo one there.
+    flush_buffers = OutStream._flush_buffers
+
+    def capped_flush_buffers(self):
+        for parent, data in flush_buffers(self):
+            yield parent, allowed(data)
+
+    OutStream._flush_buffers = capped_flush_buffers
 
     def reset_cap(*_args) -> None:
+        # What the previous cell left in the buffers counts against its own budget.
+        sys.stdout.flush()
+        sys.stderr.flush()
         state["written"] = 0
         state["marked"] = False
 
@@ -72,14 +79,14 @@ def _dataagent_figures() -> object:
 
 
 # The helpers come in as defaults so that all three names can be deleted from the kernel's namespace.
-def _dataagent_boot(cap_output=_dataagent_cap_output, figures=_dataagent_figures) -> None:
+def _dataagent_boot(cap_output=_dataagent_cap_output, figures=_dataagent_figures, e2b_cap=None) -> None:
     from IPython import get_ipython
 
-    reset_cap = cap_output(int(_os.environ.get("DATAAGENT_OUTPUT_CAP", "1048576")))
-    flush_figures = figures()
     ip = get_ipython()
+    reset_cap = cap_output(e2b_cap or int(_os.environ.get("DATAAGENT_OUTPUT_CAP", "1048576")))
     ip.events.register("pre_run_cell", reset_cap)
-    ip.events.register("post_run_cell", flush_figures)
+    if e2b_cap is None:
+        ip.events.register("post_run_cell", figures())
     ip.colors = "NoColor"
     with contextlib.suppress(Exception):
         ip.run_line_magic("colors", "nocolor")
@@ -91,5 +98,5 @@ def _dataagent_boot(cap_output=_dataagent_cap_output, figures=_dataagent_figures
     pd.set_option("display.width", 160)
 
 
-_dataagent_boot()
+_dataagent_boot(e2b_cap=globals().pop("_dataagent_e2b_cap", None))
 del _dataagent_boot, _dataagent_cap_output, _dataagent_figures
