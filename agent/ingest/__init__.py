@@ -4,6 +4,6 @@ sniff (size, compression, encoding) → csvread (delimiter, header) → coltypes
 → normalized CSV → loader (the same function here and in the sandbox) → frame
 """
 
-from agent.ingest.pipeline import LoadedDataset, ingest, var_name_for
+from agent.ingest.pipeline import LoadedDataset, ingest, ingest_file, var_name_for
 
-__all__ = ["LoadedDataset", "ingest", "var_name_for"]
+__all__ = ["LoadedDataset", "ingest", "ingest_file", "var_name_for"]
