@@ -3,7 +3,7 @@
 python-calamine reads the cells without running anything (no macros; a formula is its cached value).
 On each sheet the header is the first row that fills most of the table's width with text, under
 any title rows (a merged title cell counts as a title); a note at the bottom is dropped and a total
-row is pointed out, as a person reading the sheet would.
+row is left out (and said so), as a person reading the sheet would.
 """
 
 from __future__ import annotations
@@ -125,12 +125,14 @@ def _refuse_unsafe(name: str, data: bytes, max_bytes: int) -> None:
 def _read_sheet(name: str, book: calamine.CalamineWorkbook, sheet_name: str) -> Sheet | None:
     try:
         sheet = book.get_sheet_by_name(sheet_name)
-        if sheet.total_width > MAX_COLUMNS:
+        # Checked before the cells become Python objects, the costly step.
+        width, height = max(sheet.width, sheet.total_width), max(sheet.height, sheet.total_height)
+        if width > MAX_COLUMNS:
             raise DatasetError(
-                f"{name} sheet {sheet_name!r} has {sheet.total_width:,} columns, more than the {MAX_COLUMNS:,} "
+                f"{name} sheet {sheet_name!r} has {width:,} columns, more than the {MAX_COLUMNS:,} "
                 "this bot reads; keep the columns you need and upload again."
             )
-        if sheet.total_width * sheet.total_height > _MAX_CELLS:
+        if width * height > _MAX_CELLS:
             raise DatasetError(
                 f"{name} sheet {sheet_name!r} has more than {_MAX_CELLS:,} cells; split it into smaller "
                 "sheets or files and upload again."
@@ -170,7 +172,7 @@ def _table(sheet: str, rows: list[Row], titles: set[tuple[int, int]]) -> Sheet |
     body = _drop_notes(body, header, warnings)
     if not body:
         return None
-    _flag_total(body, header, warnings)
+    body = _drop_total(body, header, warnings)
     width = max(len(names), *(len(r) for r in body))
     keep = [i for i in range(width) if (i < len(names) and names[i]) or any(_cell(r, i) != "" for r in body)]
     frame = pd.DataFrame({i: [_cell(r, i) for r in body] for i in keep}, dtype=object)
@@ -217,15 +219,14 @@ def _drop_notes(body: list[Row], header: int, warnings: list[str]) -> list[Row]:
     return body
 
 
-def _flag_total(body: list[Row], header: int, warnings: list[str]) -> None:
-    last = body[-1]
-    label = next((v for v in last if isinstance(v, str) and v.strip()), "")
-    if _TOTAL.match(label):
-        row_number = header + 1 + len(body)
-        warnings.append(
-            f"row {row_number} looks like a total ({_short(label)}); it is kept as data, so a sum over "
-            "the column would count it twice"
-        )
+def _drop_total(body: list[Row], header: int, warnings: list[str]) -> list[Row]:
+    """A total under the table is left out: kept, it doubles every sum and makes its label column text."""
+    label = next((v for v in body[-1] if isinstance(v, str) and v.strip()), "")
+    if len(body) < 2 or not _TOTAL.match(label):
+        return body
+    row_number = header + 1 + len(body)
+    warnings.append(f"row {row_number} looks like a total ({_short(label)}), so it was left out of the data")
+    return body[:-1]
 
 
 def _short(value: object) -> str:

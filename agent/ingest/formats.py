@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import IO, Literal
 
-from agent.ingest.sniff import unwrap
+from agent.ingest.sniff import check_size, unwrap
 
 Kind = Literal["csv", "excel", "parquet", "feather", "json", "jsonl"]
 
@@ -57,6 +57,7 @@ def detect(name: str, data: bytes, *, max_bytes: int) -> Detected:
     Raises:
         DatasetError: too large, or compressed in a way that cannot be opened (see `sniff.unwrap`).
     """
+    check_size(name, data, max_bytes=max_bytes)
     if is_workbook(data):
         return Detected("excel", data)
     packed = _is_compressed(data)

@@ -105,12 +105,18 @@ def unwrap(name: str, data: bytes, *, max_bytes: int) -> tuple[bytes, str]:
     Raises:
         DatasetError: too large, a bomb, damaged, or an archive that does not hold exactly one file.
     """
+    check_size(name, data, max_bytes=max_bytes)
+    return _unwrap(name, data, max_bytes)
+
+
+def check_size(name: str, data: bytes, *, max_bytes: int) -> None:
+    """Raises:
+    DatasetError: the upload is over the size limit."""
     if len(data) > max_bytes:
         raise DatasetError(
             f"{name} is {mb(len(data))}, over the {mb(max_bytes)} limit; filter it to the rows and columns "
             "you need or split it into smaller files, then upload again."
         )
-    return _unwrap(name, data, max_bytes)
 
 
 def _unwrap(name: str, data: bytes, limit: int) -> tuple[bytes, str]:
