@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import IO, Literal
 
+from agent.errors import DatasetError
+from agent.ingest.sniff import _refuse_crowded_zip as refuse_crowded_zip
 from agent.ingest.sniff import check_size, unwrap
 
 Kind = Literal["csv", "excel", "parquet", "feather", "json", "jsonl"]
@@ -114,6 +116,10 @@ def _is_compressed(data: bytes) -> bool:
 
 
 def _zip_member(data: bytes) -> str:
+    try:
+        refuse_crowded_zip("", data)  # before zipfile reads a directory of any size
+    except DatasetError:
+        return ""  # sniff refuses it, with the message
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = [n for n in archive.namelist() if not n.endswith("/") and not n.startswith("__MACOSX/")]
