@@ -28,8 +28,10 @@ log = logging.getLogger(__name__)
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 # Subtypes that are someone's edit, deletion, join, bot post…: never questions.
 _TAKEN_SUBTYPES = {None, "file_share", "thread_broadcast"}
-TABLE_EXTENSIONS = (".csv", ".tsv", ".txt", ".tab", ".psv", ".gz", ".zip", ".bz2", ".xz", ".xlsx", ".xlsm", ".xls", ".ods")
-TABLE_EXTENSIONS += (".parquet", ".pq", ".feather", ".arrow", ".json", ".jsonl", ".ndjson")
+# What a file must end in to be taken (upload an unusual name and the engine says what it is).
+TABLE_EXTENSIONS = tuple(
+    ".csv .tsv .txt .tab .psv .gz .zip .bz2 .xz .xlsx .xlsm .xls .ods .parquet .pq .feather .arrow .json .jsonl .ndjson".split()
+)
 
 
 def clean_question(text: str, bot_user_id: str | None = None, names: Mapping[str, str] | None = None) -> str:

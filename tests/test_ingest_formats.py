@@ -14,7 +14,7 @@ import pytest
 from agent.errors import DatasetError
 from agent.ingest import LoadedDataset, ingest_file
 from agent.ingest.csvread import MAX_COLUMNS
-from tests.workbook_helpers import SECRET, sales_workbook, workbook
+from tests.workbook_helpers import SECRET, sales_workbook, with_cached_values, workbook
 
 MB = 1 << 20
 
@@ -68,6 +68,14 @@ def test_a_workbook_with_one_table_sheet_is_named_like_a_csv() -> None:
     (only,) = read("Cities 2024.xlsx", book)
     assert (only.name, only.var_name) == ("Cities 2024.xlsx", "cities_2024")
     assert "skipped sheet without a table: 'Notes'" in only.warnings
+
+
+def test_years_as_column_names_and_a_formula_error_keep_the_numbers_numeric() -> None:
+    raw = workbook(("Pivot", [["Region", 2023, 2024], ["North", 1, "=1/0"], ["South", 3, 4]]))
+    ds = one("pivot.xlsx", with_cached_values(raw, {"1/0": "#DIV/0!"}))
+    assert list(ds.frame.columns) == ["Region", "2023", "2024"]
+    assert dict(ds.kinds)["2024"] == "Int64" and ds.frame["2024"].isna().tolist() == [True, False]
+    assert "1 cell held a formula error (#DIV/0!, #N/A…), read as empty" in ds.warnings
 
 
 def test_an_opendocument_spreadsheet_is_read() -> None:

@@ -31,6 +31,7 @@ _MAX_PARTS = 10_000
 _MAX_CELLS = 30_000_000
 _HEADER_SEARCH = 30
 _WIDTH_SAMPLE = 50
+_ERRORS = ("#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#N/A", "#GETTING_DATA", "#SPILL!", "#CALC!")
 _TOTAL = re.compile(r"^\s*(grand\s+|sub\s*-?)?totals?\b|^\s*(sum|summe|total général)\b", re.IGNORECASE)
 
 
@@ -177,6 +178,11 @@ def _table(sheet: str, rows: list[Row], titles: set[tuple[int, int]]) -> Sheet |
     keep = [i for i in range(width) if (i < len(names) and names[i]) or any(_cell(r, i) != "" for r in body)]
     frame = pd.DataFrame({i: [_cell(r, i) for r in body] for i in keep}, dtype=object)
     frame.columns = pd.Index([names[i] if i < len(names) else "" for i in keep])
+    errors = frame.isin(_ERRORS)
+    if count := int(errors.to_numpy().sum()):
+        # A formula's error is no value; kept as text it would turn its whole number column into text.
+        frame = frame.mask(errors, "")
+        warnings.append(f"{count} cell{'' if count == 1 else 's'} held a formula error (#DIV/0!, #N/A…), read as empty")
     cells = type_frame(frame)
     return Sheet(sheet, cells.frame, header, (*warnings, *cells.warnings))
 
@@ -194,9 +200,16 @@ def _header_row(rows: list[Row], titles: set[tuple[int, int]]) -> int | None:
     width = max(len(_filled(rows[i])) for i in content[:_WIDTH_SAMPLE])
     for i in content[:_HEADER_SEARCH]:
         filled = _filled(rows[i])
-        if len(filled) >= max(1, math.ceil(width / 2)) and all(isinstance(rows[i][c], str) for c in filled):
+        if len(filled) >= max(1, math.ceil(width / 2)) and _names_columns([rows[i][c] for c in filled]):
             return i if i != content[-1] else None
     return None
+
+
+def _names_columns(cells: Sequence[object]) -> bool:
+    """Text, or years among it ("Region, 2023, 2024"); no other numbers, dates or formula errors."""
+    text = [c for c in cells if isinstance(c, str)]
+    years = [c for c in cells if isinstance(c, int | float) and float(c).is_integer() and 1900 <= c <= 2100]
+    return bool(text) and len(text) + len(years) == len(cells) and not any(c in _ERRORS for c in text)
 
 
 def _is_title(index: int, row: Row, titles: set[tuple[int, int]]) -> bool:
