@@ -29,8 +29,9 @@ _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 # Subtypes that are someone's edit, deletion, join, bot post…: never questions.
 _TAKEN_SUBTYPES = {None, "file_share", "thread_broadcast"}
 # What a file must end in to be taken (upload an unusual name and the engine says what it is).
-TABLE_EXTENSIONS = tuple(
-    ".csv .tsv .txt .tab .psv .gz .zip .bz2 .xz .xlsx .xlsm .xls .ods .parquet .pq .feather .arrow .json .jsonl .ndjson".split()
+_TEXT_EXTENSIONS = (".csv", ".tsv", ".txt", ".tab", ".psv", ".gz", ".zip", ".bz2", ".xz")
+_TYPED_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods", ".parquet", ".pq", ".feather", ".arrow", ".json", ".jsonl")
+TABLE_EXTENSIONS: tuple[str, ...] = (*_TEXT_EXTENSIONS, *_TYPED_EXTENSIONS, ".ndjson")
 )
 
 
