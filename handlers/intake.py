@@ -32,7 +32,6 @@ _TAKEN_SUBTYPES = {None, "file_share", "thread_broadcast"}
 _TEXT_EXTENSIONS = (".csv", ".tsv", ".txt", ".tab", ".psv", ".gz", ".zip", ".bz2", ".xz")
 _TYPED_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods", ".parquet", ".pq", ".feather", ".arrow", ".json", ".jsonl")
 TABLE_EXTENSIONS: tuple[str, ...] = (*_TEXT_EXTENSIONS, *_TYPED_EXTENSIONS, ".ndjson")
-)
 
 
 def clean_question(text: str, bot_user_id: str | None = None, names: Mapping[str, str] | None = None) -> str:
