@@ -18,6 +18,21 @@ import pandas as pd
 from agent.ingest.coltypes import type_columns
 
 
+_TYPE_KINDS: dict[type, str] = {
+    bool: "bool",
+    np.bool_: "bool",
+    int: "number",
+    float: "number",
+    np.int64: "number",
+    np.float64: "number",
+    dt.datetime: "datetime",
+    dt.date: "datetime",
+    pd.Timestamp: "datetime",
+}
+# Types that only ever mean "no value" (a blank string is checked apart).
+_BLANK_TYPES = {str, type(None), type(pd.NA), type(pd.NaT)}
+
+
 @dataclass(frozen=True)
 class Cells:
     """A typed frame and what was noticed while typing it."""
@@ -53,19 +68,21 @@ def _native(column: pd.Series) -> pd.Series | None:
     """The column with its own type, or None when it holds text or a mix of kinds."""
     if column.dtype != object and not isinstance(column.dtype, pd.StringDtype):
         return column.reset_index(drop=True)
-    values = [v for v in column.tolist() if not _missing(v)]
-    if not values:
+    raw = column.tolist()
+    types = set(map(type, raw))  # by type, not by value: a sheet column has one or two
+    if str in types and any(v.__class__ is str and v.strip() for v in raw):
         return None
-    kinds = {_kind(v) for v in values}
+    kinds = {_TYPE_KINDS.get(t, "other") for t in types - _BLANK_TYPES}
     if len(kinds) != 1:
         return None
     kind = kinds.pop()
+    cleaned = pd.Series([None if v.__class__ is str else v for v in raw], dtype=object)
     if kind == "number":
-        return _numbers(column)
+        return _numbers(cleaned)
     if kind == "datetime":
-        return pd.to_datetime(column.map(lambda v: None if _missing(v) else v)).reset_index(drop=True)
+        return pd.to_datetime(cleaned)
     if kind == "bool":
-        flags = [None if _missing(v) else bool(v) for v in column.tolist()]
+        flags = [None if _missing(v) else bool(v) for v in raw]
         if None in flags:
             return pd.Series(pd.array(flags, dtype="boolean"))
         return pd.Series(np.array(flags, dtype=bool))
@@ -74,21 +91,11 @@ def _native(column: pd.Series) -> pd.Series | None:
 
 def _numbers(column: pd.Series) -> pd.Series:
     """Numbers; whole ones as integers (a sheet stores every number as a float), nullable if any is missing."""
-    values = pd.to_numeric(column.map(lambda v: None if _missing(v) else v), errors="raise").reset_index(drop=True)
+    values = pd.to_numeric(column, errors="raise").reset_index(drop=True)
     present = values.dropna()
     if values.dtype.kind == "f" and len(present) and ((present % 1 == 0) & (present.abs() < 2**53)).all():
         return values.astype("Int64") if values.isna().any() else values.astype("int64")
     return values
-
-
-def _kind(value: object) -> str:
-    if isinstance(value, bool | np.bool_):
-        return "bool"
-    if isinstance(value, int | float | np.integer | np.floating):
-        return "number"
-    if isinstance(value, dt.datetime | dt.date | pd.Timestamp | np.datetime64):
-        return "datetime"
-    return "other"
 
 
 def _missing(value: object) -> bool:

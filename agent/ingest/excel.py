@@ -156,7 +156,8 @@ def _title_cells(merged: Sequence[tuple[tuple[int, int], tuple[int, int]]]) -> s
 
 
 def _filled(row: Row) -> list[int]:
-    return [i for i, v in enumerate(row) if text_of(v).strip()]
+    # calamine gives "" for an empty cell; only text can be blank otherwise.
+    return [i for i, v in enumerate(row) if v != "" and not (isinstance(v, str) and v.isspace())]
 
 
 def _table(sheet: str, rows: list[Row], titles: set[tuple[int, int]]) -> Sheet | None:
@@ -194,7 +195,12 @@ def _cell(row: Row, index: int) -> object:
 
 def _header_row(rows: list[Row], titles: set[tuple[int, int]]) -> int | None:
     """The first row that names most of the table's columns (text only), with a row under it."""
-    content = [i for i, r in enumerate(rows) if _filled(r) and not _is_title(i, r, titles)]
+    content: list[int] = []
+    for i, r in enumerate(rows):  # the first rows decide; a sheet of a million rows is not scanned here
+        if _filled(r) and not _is_title(i, r, titles):
+            content.append(i)
+            if len(content) > _WIDTH_SAMPLE:
+                break
     if len(content) < 2:
         return None
     width = max(len(_filled(rows[i])) for i in content[:_WIDTH_SAMPLE])
@@ -219,7 +225,7 @@ def _is_title(index: int, row: Row, titles: set[tuple[int, int]]) -> bool:
 
 def _drop_notes(body: list[Row], header: int, warnings: list[str]) -> list[Row]:
     """Drop lines of text alone in a row at the bottom ("Source: …"), which are not records."""
-    columns = max(len(_filled(r)) for r in body) if body else 0
+    columns = max((len(_filled(r)) for r in body[:_WIDTH_SAMPLE]), default=0)
     while columns > 1 and body:
         filled = _filled(body[-1])
         if len(filled) != 1 or not isinstance(body[-1][filled[0]], str):
