@@ -17,7 +17,6 @@ import pandas as pd
 
 from agent.ingest.coltypes import type_columns
 
-
 _TYPE_KINDS: dict[type, str] = {
     bool: "bool",
     np.bool_: "bool",
