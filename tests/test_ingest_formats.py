@@ -14,6 +14,7 @@ import pytest
 from agent.errors import DatasetError
 from agent.ingest import LoadedDataset, ingest_file
 from agent.ingest.csvread import MAX_COLUMNS
+from handlers.intake import looks_tabular
 from tests.workbook_helpers import SECRET, sales_workbook, with_cached_values, workbook
 
 MB = 1 << 20
@@ -262,3 +263,11 @@ def test_a_json_export_loads_the_same_in_the_sandbox_loader() -> None:
     assert "dataagent_load" in code
     assert dict(ds.kinds)["when"] == "date"
     assert ds.frame["when"].tolist()[0] == pd.Timestamp(dt.date(2024, 1, 5))
+
+
+@pytest.mark.parametrize(
+    ("name", "taken"),
+    [("sales.xlsx", True), ("Book.ods", True), ("orders.parquet", True), ("events.jsonl", True), ("a.png", False)],
+)
+def test_shared_workbooks_parquet_and_json_files_are_taken_for_reading(name: str, taken: bool) -> None:
+    assert looks_tabular({"name": name, "filetype": "binary"}) is taken
