@@ -1,6 +1,7 @@
 """Bytes → a typed frame, and the normalized form the sandbox loads.
 
-sniff (size, compression, encoding) → csvread (delimiter, header) → coltypes (numbers, dates)
+formats (which reader) → sniff (size, compression, encoding) → csvread (delimiter, header) → coltypes
+(numbers, dates), or excel / columnar / jsonread for workbooks, Parquet/Feather and JSON → pipeline.finish
 → normalized CSV → loader (the same function here and in the sandbox) → frame
 """
 
