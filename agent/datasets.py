@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import keyword
 
-from agent.ingest import ingest
-from agent.profile import profile, profile_text
+from agent.ingest import LoadedDataset, ingest_file
+from agent.profile import DatasetProfile, profile, profile_text
 from agent.sandbox.base import DATA_DIR
 from agent.store import DatasetRecord, Store
 
@@ -28,20 +28,34 @@ class Datasets:
         self._store = store
         self.max_bytes = max_bytes
 
-    async def add(self, thread: str, name: str, data: bytes) -> tuple[DatasetRecord, int]:
-        """Ingest and store a file for `thread`; returns the record and its position.
+    async def add(self, thread: str, name: str, data: bytes) -> tuple[tuple[DatasetRecord, int], ...]:
+        """Ingest and store a file for `thread`: one dataset, or one per sheet of a workbook.
+
+        Every dataset is read and profiled before any is stored, so a file that fails stores nothing.
+
+        Returns:
+            Each dataset's record and its position in the thread.
 
         Raises:
             DatasetError: the file cannot be used; the message says why and what to do.
         """
-        loaded = await asyncio.to_thread(ingest, name, data, max_bytes=self.max_bytes)
-        prof = await asyncio.to_thread(profile, loaded)
+        loaded = await asyncio.to_thread(ingest_file, name, data, max_bytes=self.max_bytes)
+        profiles = [await asyncio.to_thread(profile, one) for one in loaded]
         existing = await self._store.datasets(thread)
-        var = unique_name(loaded.var_name, {r.var_name for r in existing})
+        taken = {r.var_name for r in existing}
+        out: list[tuple[DatasetRecord, int]] = []
+        for one, prof in zip(loaded, profiles, strict=True):
+            var = unique_name(one.var_name, taken)
+            taken.add(var)
+            record = await self._store_one(thread, one, prof, var)
+            out.append((record, len(existing) + len(out)))
+        return tuple(out)
+
+    async def _store_one(self, thread: str, loaded: LoadedDataset, prof: DatasetProfile, var: str) -> DatasetRecord:
         file_name = f"{var}.csv"
         sha = await self._store.put_blob(loaded.normalized_csv, thread)
         record = DatasetRecord(
-            name=name,
+            name=loaded.name,
             var_name=var,
             blob_sha256=sha,
             file_name=file_name,
@@ -52,7 +66,7 @@ class Datasets:
             columns=tuple(str(c) for c in loaded.frame.columns),
         )
         await self._store.add_dataset(thread, record)
-        return record, len(existing)
+        return record
 
     async def link(self, thread: str, record: DatasetRecord) -> DatasetRecord:
         """Make a dataset of another thread available in `thread` (the blob is shared)."""

@@ -102,15 +102,18 @@ class Engine:
         self._tools = cfg.mode == "loop" or (cfg.mode == "auto" and llm.supports_tools)
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
-    async def add_dataset(self, thread: str, name: str, data: bytes) -> DatasetRecord:
-        """Ingest a file into the thread (raises DatasetError with a user-ready message)."""
+    async def add_dataset(self, thread: str, name: str, data: bytes) -> tuple[DatasetRecord, ...]:
+        """Ingest a file into the thread: its dataset, or one per sheet of a workbook (raises
+        DatasetError with a user-ready message)."""
         async with self._lock(thread):
-            record, index = await self._datasets.add(thread, name, data)
-            try:
-                await self._sessions.mount(thread, record, index)
-            except SandboxError:
-                log.info("mount_deferred thread=%s: the next question resurrects the sandbox", thread)
-            return record
+            added = await self._datasets.add(thread, name, data)
+            for record, index in added:
+                try:
+                    await self._sessions.mount(thread, record, index)
+                except SandboxError:
+                    log.info("mount_deferred thread=%s: the next question resurrects the sandbox", thread)
+                    break
+            return tuple(record for record, _ in added)
 
     async def forget(self, thread: str) -> None:
         """Delete the thread's datasets, memory and sandbox."""

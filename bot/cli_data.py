@@ -11,7 +11,7 @@ from pathlib import Path
 
 from agent.answer import Answer
 from agent.errors import DatasetError
-from agent.ingest import ingest
+from agent.ingest import ingest_file
 from agent.profile import profile, profile_text
 from agent.progress import Progress
 from bot.config import Settings
@@ -32,11 +32,15 @@ def cmd_profile(settings: Settings, args: argparse.Namespace) -> int:
     if data is None:
         return Exit.USAGE
     try:
-        prof = profile(ingest(args.file.name, data, max_bytes=settings.max_file_mb << 20))
+        profiles = [profile(d) for d in ingest_file(args.file.name, data, max_bytes=settings.max_file_mb << 20)]
     except DatasetError as exc:
         print(f"dataagent: {exc}", file=sys.stderr)
         return Exit.FAILED
-    print(json.dumps(prof.to_json(), indent=2, default=str, ensure_ascii=False) if args.json else profile_text(prof))
+    if args.json:
+        shown = [p.to_json() for p in profiles]
+        print(json.dumps(shown[0] if len(shown) == 1 else shown, indent=2, default=str, ensure_ascii=False))
+    else:
+        print("\n\n".join(profile_text(p) for p in profiles))
     return Exit.OK
 
 

@@ -28,7 +28,10 @@ log = logging.getLogger(__name__)
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 # Subtypes that are someone's edit, deletion, join, bot post…: never questions.
 _TAKEN_SUBTYPES = {None, "file_share", "thread_broadcast"}
-TABLE_EXTENSIONS = (".csv", ".tsv", ".txt", ".tab", ".psv", ".gz", ".zip", ".xlsx", ".xls")
+# What a file must end in to be taken (upload an unusual name and the engine says what it is).
+_TEXT_EXTENSIONS = (".csv", ".tsv", ".txt", ".tab", ".psv", ".gz", ".zip", ".bz2", ".xz")
+_TYPED_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods", ".parquet", ".pq", ".feather", ".arrow", ".json", ".jsonl")
+TABLE_EXTENSIONS: tuple[str, ...] = (*_TEXT_EXTENSIONS, *_TYPED_EXTENSIONS, ".ndjson")
 
 
 def clean_question(text: str, bot_user_id: str | None = None, names: Mapping[str, str] | None = None) -> str:
@@ -42,7 +45,7 @@ def mentions(text: str, user_id: str | None) -> bool:
 
 def looks_tabular(file: dict[str, Any]) -> bool:
     name = str(file.get("name") or "").lower()
-    return file.get("filetype") in ("csv", "tsv") or name.endswith(TABLE_EXTENSIONS)
+    return file.get("filetype") in ("csv", "tsv", "xlsx", "xls", "json") or name.endswith(TABLE_EXTENSIONS)
 
 
 def _from_a_person(event: dict[str, Any], bot_user_id: str | None) -> bool:

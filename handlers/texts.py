@@ -119,7 +119,10 @@ WORKING = "⏳ Got it, working on it…"
 EMPTY_MENTION = (
     "Ask me a question about the data in this thread or channel, e.g. “What are the top 5 products by revenue?”"
 )
-NOT_A_TABLE_FILE = "I can only read tables saved as CSV or TSV files. Export the data as CSV and share it here."
+NOT_A_TABLE_FILE = (
+    "I can only read tables: CSV or TSV, Excel or OpenDocument workbooks, Parquet, Feather, JSON or JSON Lines. "
+    "Export the data in one of those and share it here."
+)
 FILE_TOO_BIG = (
     "*{name}* is larger than the {mb} MB I can take. Filter it or split it into smaller files, then share again."
 )

@@ -10,7 +10,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from agent import Answer, DatasetError
+from agent import Answer, DatasetError, DatasetRecord
 from handlers import texts
 from handlers.cancel import Cancelled, cancellable, offer_cancel
 from handlers.deps import Deps
@@ -67,15 +67,16 @@ class JobHandler:
         """Download and load shared files into `thread`, then post their profile card."""
         channel, thread_ts = p.channel, p.thread_ts
         engine = self.deps.engine
-        added = []
+        added: list[DatasetRecord] = []
         for file in p.files:
             try:
                 data = await download(
                     file, token=self.deps.bot_token, api_url=self.deps.api_url, max_bytes=self.deps.max_file_bytes
                 )
-                record = await engine.add_dataset(thread, file.name, data)
-                added.append(record)
-                await self._remember_sharer(thread, record.name, p.user)
+                records = await engine.add_dataset(thread, file.name, data)
+                added.extend(records)
+                for record in records:
+                    await self._remember_sharer(thread, record.name, p.user)
             except (DownloadError, DatasetError) as exc:
                 # The engine's sentence names the file (or a zip's entries) as uploaded: escape it so a
                 # name such as "<!here> Q1.csv" cannot ping anyone. DownloadError's is escaped already.

@@ -271,7 +271,7 @@ async def test_forget_deletes_a_shared_blob_only_with_the_last_thread_that_uses_
     other, borrower = "C1:1700000000.000200", "C1:1700000000.000300"
     async with running_parts(redis_url, namespace, fake_groq) as parts:
         engine, store = parts.engine, parts.store
-        record = await engine.add_dataset(THREAD, "sales.csv", SALES_CSV)
+        (record,) = await engine.add_dataset(THREAD, "sales.csv", SALES_CSV)
         await engine.add_dataset(other, "same-bytes.csv", SALES_CSV)
         assert await engine.adopt(borrower, THREAD) == 1
 

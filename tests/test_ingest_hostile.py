@@ -17,7 +17,7 @@ from typing import TypeVar
 import pytest
 
 from agent.errors import DatasetError
-from agent.ingest import LoadedDataset, ingest
+from agent.ingest import LoadedDataset, ingest, ingest_file
 from agent.ingest.csvread import _clean_names
 
 MB = 1 << 20
@@ -39,8 +39,12 @@ def load(data: bytes, name: str = "data.csv", max_bytes: int = 200 * MB) -> Load
 
 
 def refused(data: bytes, name: str = "data.csv", max_bytes: int = 200 * MB) -> str:
+    """The refusal, checked to be the same (and as quick) through `ingest_file`, the upload's entry."""
     with pytest.raises(DatasetError) as caught:
         load(data, name, max_bytes)
+    with pytest.raises(DatasetError) as through_dispatch:
+        timed(lambda: ingest_file(name, data, max_bytes=max_bytes))
+    assert str(through_dispatch.value).split(";")[0].split(" ")[0] == name
     return str(caught.value)
 
 

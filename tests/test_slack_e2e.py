@@ -19,6 +19,7 @@ from tests.engine_helpers import SALES_CSV, Model, slow, starts_a_question
 from tests.fakes.groq_server import FakeGroq
 from tests.fakes.slack import FakeSlack, app_mention_event, file_share_event, mention_events, message_event
 from tests.sandbox_helpers import PNG_MAGIC
+from tests.workbook_helpers import SECRET, sales_workbook
 
 CHART_CODE = """
 import matplotlib.pyplot as plt
@@ -163,3 +164,34 @@ async def test_a_non_csv_and_an_oversized_upload_get_clear_replies(
         )
     assert "HTML" in str(html_reply.args["text"]) or "web page" in str(html_reply.args["text"])
     assert "1 MB" in str(big_reply.args["text"])
+
+
+async def test_a_workbook_shows_its_visible_sheets_on_one_card_and_a_question_is_answered_on_a_sheet(
+    fake_slack: FakeSlack, fake_groq: FakeGroq, redis_url: str, namespace: str, tmp_path: Path
+) -> None:
+    code = "west = sales_q2.loc[sales_q2['Region'] == 'West', 'Units'].sum()\nprint(f'West sold {west} units')"
+    fake_groq.respond_with(Model([code]))
+    settings = bot_settings(fake_slack, fake_groq, redis_url, tmp_path)
+    async with running_bot(settings, namespace) as bot:
+        url = events_url(bot)
+        xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        file_obj = fake_slack.register_file(None, "sales.xlsx", sales_workbook(), xlsx, "xlsx")
+        event = file_share_event(CHANNEL, "U0ALICE001", file_obj)
+        await fake_slack.send_event(url, event)
+        file_ts = str(event["ts"])
+        card = await wait_card(fake_slack, CHANNEL, file_ts)
+        assert "sales_q1" in card and "sales_q2" in card
+        assert "Secret" not in card and SECRET not in card
+        assert "skipped 1 hidden sheet" in card
+        cards = [
+            c
+            for c in fake_slack.calls("chat.postMessage")
+            if c.args.get("thread_ts") == file_ts and "rows" in str(c.args.get("text"))
+        ]
+        assert len(cards) == 1  # both sheets on one card
+        reply = message_event(CHANNEL, "U0ALICE001", "How many units did West sell?", thread_ts=file_ts)
+        await fake_slack.send_event(url, reply)
+        final = await wait_final(fake_slack, CHANNEL, file_ts)
+        assert "West sold 11 units" in message_text(final)
+    for request in fake_groq.requests:
+        assert SECRET not in json.dumps(request.json)  # a hidden sheet never reaches the model

@@ -1,9 +1,10 @@
 """Bytes → a typed frame, and the normalized form the sandbox loads.
 
-sniff (size, compression, encoding) → csvread (delimiter, header) → coltypes (numbers, dates)
+formats (which reader) → sniff (size, compression, encoding) → csvread (delimiter, header) → coltypes
+(numbers, dates), or excel / columnar / jsonread for workbooks, Parquet/Feather and JSON → pipeline.finish
 → normalized CSV → loader (the same function here and in the sandbox) → frame
 """
 
-from agent.ingest.pipeline import LoadedDataset, ingest, var_name_for
+from agent.ingest.pipeline import LoadedDataset, ingest, ingest_file, var_name_for
 
-__all__ = ["LoadedDataset", "ingest", "var_name_for"]
+__all__ = ["LoadedDataset", "ingest", "ingest_file", "var_name_for"]

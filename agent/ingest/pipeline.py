@@ -16,22 +16,41 @@ import json
 import keyword
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+import numpy as np
 import pandas as pd
 
 from agent.errors import DatasetError
 from agent.ingest import loader
-from agent.ingest.coltypes import type_columns
-from agent.ingest.csvread import read_table
+from agent.ingest.coltypes import (
+    BOOL,
+    DATE,
+    DATE_UTC,
+    FLOAT,
+    INTEGER,
+    NULLABLE_BOOL,
+    NULLABLE_INTEGER,
+    TEXT,
+    type_columns,
+)
+from agent.ingest.columnar import read_columnar
+from agent.ingest.csvread import MAX_COLUMNS, read_table
+from agent.ingest.csvread import _clean_names as clean_names
+from agent.ingest.csvread import _refuse_wide as refuse_wide
+from agent.ingest.excel import read_workbook
+from agent.ingest.formats import detect
+from agent.ingest.jsonread import NotJson, read_json
 from agent.ingest.sniff import read_text
 
 # The loader's own source is what the sandbox runs, so host and sandbox read a dataset identically.
 LOADER_SOURCE = inspect.getsource(loader.dataagent_load)
 
 _COMPRESSED = (".gz", ".gzip", ".zip", ".bz2", ".xz")
-_TABULAR = (".csv", ".tsv", ".tab", ".txt", ".dat", ".psv")
+_TABULAR: tuple[str, ...] = (".csv", ".tsv", ".tab", ".txt", ".dat", ".psv")
+_TABULAR += (".xlsx", ".xlsm", ".xls", ".ods", ".parquet", ".pq", ".feather", ".arrow", ".jsonl", ".ndjson", ".json")
 # Names the model's code relies on; a dataset must not shadow them.
 _RESERVED = frozenset(
     {
@@ -134,33 +153,158 @@ def ingest(name: str, data: bytes, *, max_bytes: int) -> LoadedDataset:
         ) from None
 
 
+def ingest_file(name: str, data: bytes, *, max_bytes: int) -> tuple[LoadedDataset, ...]:
+    """Read any supported upload: CSV/TSV, an Excel or OpenDocument workbook (one dataset per visible
+    sheet with a table), Parquet, Feather, JSON or JSON Lines, plain or compressed.
+
+    A workbook is all or nothing: a sheet that cannot be read refuses the file (storing the others
+    would answer questions about a workbook with a sheet silently missing); sheets without a table
+    are skipped and named in the warnings.
+
+    Raises:
+        DatasetError: the file cannot be used; the message says what is wrong and what to do.
+    """
+    try:
+        return _dispatch(name, data, max_bytes=max_bytes)
+    except RecursionError:
+        raise DatasetError(
+            f"{name} is nested too deeply to read as a table; flatten it (one record per row) and upload that."
+        ) from None
+    except MemoryError:
+        raise DatasetError(
+            f"{name} needs more memory to read than this bot has; filter it to the rows and columns you need "
+            "or split it into smaller files, then upload again."
+        ) from None
+
+
+def _dispatch(name: str, data: bytes, *, max_bytes: int) -> tuple[LoadedDataset, ...]:
+    found = detect(name, data, max_bytes=max_bytes)
+    if found.kind == "excel":
+        return _workbook(name, found.data, max_bytes=max_bytes)
+    if found.kind in ("parquet", "feather"):
+        table = read_columnar(name, found.data, parquet=found.kind == "parquet", max_bytes=max_bytes)
+        return (finish(name, var_name_for(name), table.frame, data, ReadAs(table.kind), ()),)
+    if found.kind in ("json", "jsonl"):
+        try:
+            parsed = read_json(name, found.data, lines=found.kind == "jsonl")
+        except NotJson:
+            if found.insisted:
+                raise DatasetError(
+                    f"{name} is not valid JSON; export it again (an array of records, or one record per line)."
+                ) from None
+        else:
+            return (finish(name, var_name_for(name), parsed.frame, data, ReadAs(parsed.kind), parsed.warnings),)
+    return (_ingest(name, data, max_bytes=max_bytes),)
+
+
+def _workbook(name: str, data: bytes, *, max_bytes: int) -> tuple[LoadedDataset, ...]:
+    book = read_workbook(name, data, max_bytes=max_bytes)
+    several = len(book.sheets) > 1
+    out = []
+    for index, sheet in enumerate(book.sheets):
+        shown = f"{name} ({sheet.sheet})" if several else name
+        var = var_name_for(f"{var_name_for(name)} {sheet.sheet}") if several else var_name_for(name)
+        notes = (*sheet.warnings, *(book.warnings if index == 0 else ()))
+        read = ReadAs(book.kind, skipped_lines=sheet.skipped_rows)
+        out.append(finish(shown, var, sheet.frame, data, read, notes))
+    return tuple(out)
+
+
 def _ingest(name: str, data: bytes, *, max_bytes: int) -> LoadedDataset:
     text = read_text(name, data, max_bytes=max_bytes)
     table = read_table(name, text.text)
     typed = type_columns(table.frame, table.delimiter)
-    warnings = [*text.warnings, *table.warnings, *typed.warnings]
-    frame = typed.frame[~typed.blank_rows].reset_index(drop=True)
-    dropped = int(typed.blank_rows.sum())
-    if frame.empty:
+    read = ReadAs(text.encoding, table.delimiter, typed.decimal, table.skipped_lines)
+    warnings = (*text.warnings, *table.warnings, *typed.warnings)
+    return finish(name, var_name_for(name), typed.frame, data, read, warnings, blank=typed.blank_rows)
+
+
+@dataclass(frozen=True)
+class ReadAs:
+    """How a file was read, for the profile: "utf-8, comma-separated", or a format such as "Excel sheet"."""
+
+    encoding: str
+    delimiter: str = ""
+    decimal: str = "."
+    skipped_lines: int = 0
+
+
+def finish(
+    name: str,
+    var_name: str,
+    frame: pd.DataFrame,
+    source: bytes,
+    read: ReadAs,
+    warnings: Sequence[str],
+    *,
+    blank: np.ndarray | None = None,
+) -> LoadedDataset:
+    """Every format's last step: drop blank rows, normalize, load back with the sandbox's loader.
+
+    Args:
+        frame: typed columns (numbers, dates, booleans as such; text as str with NaN for missing).
+        source: the uploaded bytes (the dataset's identity).
+        blank: rows to drop as empty; by default those whose every cell is missing.
+
+    Raises:
+        DatasetError: no rows left, or more columns than this bot reads.
+    """
+    if frame.shape[1] > MAX_COLUMNS:
+        refuse_wide(name, frame.shape[1])
+    notes = list(warnings)
+    frame = frame.set_axis(clean_names([str(c) for c in frame.columns], notes), axis=1)
+    empty = np.asarray(frame.isna().all(axis=1)) if blank is None else blank
+    frame = frame[~empty].reset_index(drop=True)
+    dropped = int(empty.sum()) if len(empty) else 0
+    if frame.empty or not frame.shape[1]:
         raise DatasetError(f"{name} has a header but no rows; export it again with the data rows included.")
     if dropped:
-        warnings.append(f"dropped {dropped} empty row{'' if dropped == 1 else 's'}")
+        notes.append(f"dropped {dropped} empty row{'' if dropped == 1 else 's'}")
+    frame, kinds = _with_kinds(frame)
     normalized = frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
-    spec = json.dumps([list(k) for k in typed.kinds], ensure_ascii=True)
+    spec = json.dumps([list(k) for k in kinds], ensure_ascii=True)
     loaded = loader.dataagent_load(io.BytesIO(normalized), spec)
     return LoadedDataset(
         name=name,
-        var_name=var_name_for(name),
+        var_name=var_name,
         frame=loaded,
         normalized_csv=normalized,
-        encoding=text.encoding,
-        delimiter=table.delimiter,
-        decimal=typed.decimal,
-        skipped_lines=table.skipped_lines,
-        warnings=tuple(warnings),
-        sha256=hashlib.sha256(data).hexdigest(),
-        kinds=typed.kinds,
+        encoding=read.encoding,
+        delimiter=read.delimiter,
+        decimal=read.decimal,
+        skipped_lines=read.skipped_lines,
+        warnings=tuple(notes),
+        sha256=hashlib.sha256(source).hexdigest(),
+        kinds=kinds,
     )
+
+
+def _with_kinds(frame: pd.DataFrame) -> tuple[pd.DataFrame, tuple[tuple[str, str], ...]]:
+    """The storage kind of each column, from its dtype; time-zoned dates become UTC (how they load back)."""
+    kinds: list[tuple[str, str]] = []
+    columns: dict[str, pd.Series] = {}
+    for name in frame.columns:
+        column, kind = _kind_of(frame[name])
+        columns[str(name)] = column
+        kinds.append((str(name), kind))
+    return pd.DataFrame(columns, index=frame.index), tuple(kinds)
+
+
+def _kind_of(column: pd.Series) -> tuple[pd.Series, str]:
+    dtype = column.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        return column.dt.tz_convert("UTC"), DATE_UTC
+    if pd.api.types.is_datetime64_dtype(dtype):
+        return column, DATE
+    if pd.api.types.is_bool_dtype(dtype):
+        return column, NULLABLE_BOOL if isinstance(dtype, pd.BooleanDtype) else BOOL
+    if pd.api.types.is_integer_dtype(dtype):
+        if isinstance(dtype, pd.api.extensions.ExtensionDtype):
+            return column.astype("Int64"), NULLABLE_INTEGER
+        return column.astype("int64"), INTEGER
+    if pd.api.types.is_float_dtype(dtype):
+        return column.astype("float64"), FLOAT
+    return column, TEXT
 
 
 def var_name_for(file_name: str) -> str:

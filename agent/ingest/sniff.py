@@ -99,6 +99,26 @@ def read_text(name: str, data: bytes, *, max_bytes: int) -> Text:
     return decoded
 
 
+def unwrap(name: str, data: bytes, *, max_bytes: int) -> tuple[bytes, str]:
+    """The size check and decompression of `read_text`, for readers of formats other than CSV.
+
+    Raises:
+        DatasetError: too large, a bomb, damaged, or an archive that does not hold exactly one file.
+    """
+    check_size(name, data, max_bytes=max_bytes)
+    return _unwrap(name, data, max_bytes)
+
+
+def check_size(name: str, data: bytes, *, max_bytes: int) -> None:
+    """Raises:
+    DatasetError: the upload is over the size limit."""
+    if len(data) > max_bytes:
+        raise DatasetError(
+            f"{name} is {mb(len(data))}, over the {mb(max_bytes)} limit; filter it to the rows and columns "
+            "you need or split it into smaller files, then upload again."
+        )
+
+
 def _unwrap(name: str, data: bytes, limit: int) -> tuple[bytes, str]:
     """Decompress gzip/bz2/xz or open a zip holding one file; returns (bytes, inner name or "")."""
     kind = next((k for magic, k in _COMPRESSED if magic.match(data)), "")

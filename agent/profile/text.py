@@ -85,7 +85,8 @@ def profile_text(p: DatasetProfile) -> str:
 
 def _render(p: DatasetProfile, max_columns: int) -> str:
     lines = [f"{safe(p.name, 80)}: {p.rows:,} rows × {len(p.columns)} columns (DataFrame `{p.var_name}`)"]
-    read = [f"encoding {p.encoding}", f"{describe_delimiter(p.delimiter)}-separated"]
+    # Typed formats (a workbook, Parquet, JSON) have no delimiter; their encoding names the format.
+    read = [f"encoding {p.encoding}", f"{describe_delimiter(p.delimiter)}-separated"] if p.delimiter else [p.encoding]
     if p.decimal != ".":
         read.append(f"decimal mark {p.decimal!r}")
     lines.append("Read as: " + ", ".join(read))
