@@ -1,12 +1,11 @@
-"""A thread's datasets: ingest a file, profile it, keep it in Redis, name it for the code."""
+"""A thread's datasets: parse a file in the ingest worker, keep it in Redis, name it for the code."""
 
 from __future__ import annotations
 
-import asyncio
 import keyword
 
-from agent.ingest import ingest
-from agent.profile import profile, profile_text
+from agent.ingest import var_name_for
+from agent.ingest.worker import IngestPool
 from agent.sandbox.base import DATA_DIR
 from agent.store import DatasetRecord, Store
 
@@ -24,9 +23,10 @@ def unique_name(base: str, taken: set[str]) -> str:
 class Datasets:
     """Turns uploaded bytes into stored, profiled datasets for a thread."""
 
-    def __init__(self, store: Store, *, max_bytes: int) -> None:
+    def __init__(self, store: Store, *, max_bytes: int, pool: IngestPool | None = None) -> None:
         self._store = store
         self.max_bytes = max_bytes
+        self._pool = pool or IngestPool()
 
     async def add(self, thread: str, name: str, data: bytes) -> tuple[DatasetRecord, int]:
         """Ingest and store a file for `thread`; returns the record and its position.
@@ -34,22 +34,25 @@ class Datasets:
         Raises:
             DatasetError: the file cannot be used; the message says why and what to do.
         """
-        loaded = await asyncio.to_thread(ingest, name, data, max_bytes=self.max_bytes)
-        prof = await asyncio.to_thread(profile, loaded)
+        # Named before parsing so the worker can write the load code; the job queue (or the engine's
+        # thread lock) runs one add per thread at a time, so the name is still free afterwards.
         existing = await self._store.datasets(thread)
-        var = unique_name(loaded.var_name, {r.var_name for r in existing})
+        var = unique_name(var_name_for(name), {r.var_name for r in existing})
         file_name = f"{var}.csv"
-        sha = await self._store.put_blob(loaded.normalized_csv, thread)
+        parsed = await self._pool.parse(
+            name, data, max_bytes=self.max_bytes, var_name=var, path=f"{DATA_DIR}/{file_name}"
+        )
+        sha = await self._store.put_blob(parsed.blob, thread)
         record = DatasetRecord(
             name=name,
             var_name=var,
             blob_sha256=sha,
             file_name=file_name,
-            load_code=loaded.load_code(f"{DATA_DIR}/{file_name}", var),
-            profile_text=profile_text(prof),
-            profile=prof,
-            rows=int(loaded.frame.shape[0]),
-            columns=tuple(str(c) for c in loaded.frame.columns),
+            load_code=parsed.load_code,
+            profile_text=parsed.profile_text,
+            profile=parsed.profile,
+            rows=parsed.rows,
+            columns=parsed.columns,
         )
         await self._store.add_dataset(thread, record)
         return record, len(existing)
