@@ -53,6 +53,14 @@ def ingest_children() -> list[multiprocessing.process.BaseProcess]:
     return [p for p in multiprocessing.active_children() if p.name == "dataagent-ingest"]
 
 
+async def first_child() -> multiprocessing.process.BaseProcess:
+    for _ in range(1200):  # up to a minute for the forkserver to boot and fork
+        if children := ingest_children():
+            return children[0]
+        await asyncio.sleep(0.05)
+    raise AssertionError("no ingest worker started")
+
+
 @pytest.fixture
 async def store(redis_url: str, namespace: str) -> AsyncIterator[Store]:
     client = aioredis.from_url(redis_url)
@@ -133,17 +141,26 @@ async def test_a_reader_that_dies_gets_its_own_sentence_and_nothing_is_stored(st
     data = big_csv(tmp_path / "crash.csv", 20)
     datasets = Datasets(store, max_bytes=MAX_BYTES, pool=IngestPool(IngestLimits(timeout_s=600)))
     adding = asyncio.create_task(datasets.add("T-crash", "crash.csv", data))
-    for _ in range(1200):  # up to a minute for the forkserver to boot and fork
-        if ingest_children():
-            break
-        await asyncio.sleep(0.05)
-    pid = ingest_children()[0].pid
+    pid = (await first_child()).pid
     assert pid is not None
     os.kill(pid, signal.SIGSEGV)  # what a crashing C parser looks like from outside
     with pytest.raises(DatasetError) as caught:
         await adding
     assert str(caught.value) == texts.INGEST_CRASHED.format(name="crash.csv")
     await nothing_stored(store, "T-crash")
+
+
+async def test_a_cancelled_upload_leaves_no_reader_running(store: Store, tmp_path: Path) -> None:
+    """A job cancelled mid-parse (lost lease, shutdown) takes its child with it."""
+    data = big_csv(tmp_path / "cancel.csv", 20)
+    datasets = Datasets(store, max_bytes=MAX_BYTES, pool=IngestPool(IngestLimits(timeout_s=600)))
+    adding = asyncio.create_task(datasets.add("T-cancel", "cancel.csv", data))
+    await first_child()
+    adding.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await adding
+    assert ingest_children() == []
+    await nothing_stored(store, "T-cancel")
 
 
 async def test_uploads_beyond_the_bound_wait_for_a_free_worker(store: Store, tmp_path: Path) -> None:

@@ -114,6 +114,7 @@ class IngestPool:
     async def _run(self, request: ParseRequest, data: bytes) -> ParsedFile:
         ours, theirs = self._ctx.Pipe(duplex=True)
         proc = self._ctx.Process(target=_child, args=(theirs, request), daemon=True, name="dataagent-ingest")
+        exchange: asyncio.Future[ParsedFile | _Failure | None] | None = None
         try:
             # The first start boots the forkserver (imports pandas): off the loop.
             await asyncio.to_thread(proc.start)
@@ -121,17 +122,17 @@ class IngestPool:
             exchange = asyncio.ensure_future(asyncio.to_thread(_exchange, ours, data, request.memory_bytes))
             done, _ = await asyncio.wait({exchange}, timeout=self.limits.timeout_s)
             if not done:
-                proc.kill()  # the exchange thread sees EOF and ends
-                with contextlib.suppress(Exception):
-                    await exchange
                 raise DatasetError(texts.INGEST_TIMEOUT.format(name=request.name, seconds=_seconds(self.limits)))
-            outcome = _received(exchange)
             await asyncio.to_thread(proc.join, _JOIN_S)
-            return self._settle(request, outcome, proc)
+            return self._settle(request, _received(exchange), proc)
         finally:
+            # Also on cancellation (a lost lease, a shutdown): no reader outlives its upload.
             if proc.is_alive():
                 proc.kill()
                 await asyncio.to_thread(proc.join, _JOIN_S)
+            if exchange is not None and not exchange.done():
+                with contextlib.suppress(Exception):
+                    await exchange  # ends with EOF now that the child is gone; only then close our end
             ours.close()
 
     def _settle(
