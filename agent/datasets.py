@@ -1,12 +1,10 @@
-"""A thread's datasets: ingest a file, profile it, keep it in Redis, name it for the code."""
+"""A thread's datasets: parse a file in the ingest worker, keep it in Redis, name it for the code."""
 
 from __future__ import annotations
 
-import asyncio
 import keyword
 
-from agent.ingest import LoadedDataset, ingest_file
-from agent.profile import DatasetProfile, profile, profile_text
+from agent.ingest.worker import IngestPool, ParsedFile
 from agent.sandbox.base import DATA_DIR
 from agent.store import DatasetRecord, Store
 
@@ -24,9 +22,10 @@ def unique_name(base: str, taken: set[str]) -> str:
 class Datasets:
     """Turns uploaded bytes into stored, profiled datasets for a thread."""
 
-    def __init__(self, store: Store, *, max_bytes: int) -> None:
+    def __init__(self, store: Store, *, max_bytes: int, pool: IngestPool | None = None) -> None:
         self._store = store
         self.max_bytes = max_bytes
+        self._pool = pool or IngestPool()
 
     async def add(self, thread: str, name: str, data: bytes) -> tuple[tuple[DatasetRecord, int], ...]:
         """Ingest and store a file for `thread`: one dataset, or one per sheet of a workbook.
@@ -39,31 +38,30 @@ class Datasets:
         Raises:
             DatasetError: the file cannot be used; the message says why and what to do.
         """
-        loaded = await asyncio.to_thread(ingest_file, name, data, max_bytes=self.max_bytes)
-        profiles = [await asyncio.to_thread(profile, one) for one in loaded]
+        parsed = await self._pool.parse(name, data, max_bytes=self.max_bytes)
         existing = await self._store.datasets(thread)
         taken = {r.var_name for r in existing}
         out: list[tuple[DatasetRecord, int]] = []
-        for one, prof in zip(loaded, profiles, strict=True):
-            var = unique_name(one.var_name, taken)
+        for one in parsed:
+            var = unique_name(one.dataset.var_name, taken)
             taken.add(var)
-            record = await self._store_one(thread, one, prof, var)
+            record = await self._store_one(thread, one, var)
             out.append((record, len(existing) + len(out)))
         return tuple(out)
 
-    async def _store_one(self, thread: str, loaded: LoadedDataset, prof: DatasetProfile, var: str) -> DatasetRecord:
+    async def _store_one(self, thread: str, parsed: ParsedFile, var: str) -> DatasetRecord:
         file_name = f"{var}.csv"
-        sha = await self._store.put_blob(loaded.normalized_csv, thread)
+        sha = await self._store.put_blob(parsed.blob, thread)
         record = DatasetRecord(
-            name=loaded.name,
+            name=parsed.dataset.name,
             var_name=var,
             blob_sha256=sha,
             file_name=file_name,
-            load_code=loaded.load_code(f"{DATA_DIR}/{file_name}", var),
-            profile_text=profile_text(prof),
-            profile=prof,
-            rows=int(loaded.frame.shape[0]),
-            columns=tuple(str(c) for c in loaded.frame.columns),
+            load_code=parsed.dataset.load_code(f"{DATA_DIR}/{file_name}", var),
+            profile_text=parsed.profile_text,
+            profile=parsed.profile,
+            rows=parsed.rows,
+            columns=parsed.columns,
         )
         await self._store.add_dataset(thread, record)
         return record

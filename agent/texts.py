@@ -61,3 +61,16 @@ DOCTOR_NO_TOOLS = (
     "model {model} answered, but it refuses tools: answers will use one-shot code instead; "
     "set LLM_TOOLS=off to skip the check."
 )
+
+# Reading an upload in the ingest worker (agent.ingest.worker); {name} is the file as uploaded.
+INGEST_TIMEOUT = (
+    "{name} took longer than {seconds} s to read, so I stopped and stored nothing; split it into smaller files "
+    "or export only the rows and columns you need, then upload again."
+)
+INGEST_MEMORY = (
+    "{name} needs more than {mb} MB of memory to read, so I stopped and stored nothing; split it into smaller "
+    "files or export only the rows and columns you need, then upload again."
+)
+INGEST_CRASHED = (
+    "Reading {name} crashed the file reader, so nothing was stored; export it again as a plain CSV and upload that."
+)

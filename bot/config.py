@@ -114,6 +114,9 @@ class Settings:
     redis_prefix: str = "dataagent"
     data_dir: Path = Path(".dataagent")
     max_file_mb: int = 100
+    ingest_workers: int = 2
+    ingest_timeout_s: float = 120.0
+    ingest_memory_mb: int = 4096
     retention_days: int = 7
     cell_timeout_s: float = 120.0
     log_level: str = "INFO"
@@ -147,6 +150,9 @@ class Settings:
             redis_prefix=env.get("REDIS_PREFIX", "").strip() or "dataagent",
             data_dir=Path(env.get("DATA_DIR", "").strip() or ".dataagent"),
             max_file_mb=_int(env, "MAX_FILE_MB", 100),
+            ingest_workers=_int(env, "INGEST_WORKERS", 2),
+            ingest_timeout_s=_float(env, "INGEST_TIMEOUT_S", 120.0),
+            ingest_memory_mb=_int(env, "INGEST_MEMORY_MB", 4096, minimum=256),
             retention_days=_int(env, "RETENTION_DAYS", 7),
             cell_timeout_s=_float(env, "CELL_TIMEOUT_S", 120.0),
             log_level=(env.get("LOG_LEVEL", "").strip() or "INFO").upper(),

@@ -9,6 +9,7 @@ import redis.asyncio as aioredis
 
 from agent.datasets import Datasets
 from agent.engine import Engine, EngineConfig, Mode
+from agent.ingest.worker import IngestLimits, IngestPool
 from agent.sandbox.base import SandboxProvider
 from agent.sandbox.e2b import E2BSandboxProvider
 from agent.sandbox.local import LocalSandboxProvider
@@ -66,7 +67,10 @@ def build_services(
     store = Store(client, namespace=namespace or settings.redis_prefix, retention_days=settings.retention_days)
     provider = make_sandbox_provider(settings)
     sessions = Sessions(store, provider)
-    datasets = Datasets(store, max_bytes=settings.max_file_mb << 20)
+    limits = IngestLimits(
+        workers=settings.ingest_workers, timeout_s=settings.ingest_timeout_s, memory_mb=settings.ingest_memory_mb
+    )
+    datasets = Datasets(store, max_bytes=settings.max_file_mb << 20, pool=IngestPool(limits))
     engine = Engine(
         store,
         sessions,
