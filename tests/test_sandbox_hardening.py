@@ -285,3 +285,25 @@ async def test_empty_cgroups_left_by_a_dead_process_are_swept(provider: LocalSan
     fresh = LocalSandboxProvider()
     await fresh.aclose()
     assert not any(path.exists() for path in left.dirs)
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        "import threading, time\nthreading.Thread(target=time.sleep, args=(600,), daemon=True).start()",
+        # Past a policy that looks for `threading`: the C-level entry point that module wraps.
+        "import _thread, time\n_thread.start_new_thread(time.sleep, (600,))",
+    ],
+    ids=["threading", "_thread"],
+)
+async def test_a_cell_that_leaves_a_thread_running_resets_the_sandbox(
+    box: LocalSandbox, provider: LocalSandboxProvider, start: str
+) -> None:
+    await box.run("kept = 1", timeout=30)
+    execution = await box.run(start + "\n'started'", timeout=30)
+    assert execution.error is not None and execution.error.name == "SandboxReset"
+    assert "background thread" in execution.error.value
+    assert not await box.is_alive()
+    with pytest.raises(SandboxLost):
+        await provider.connect(box.sandbox_id)
+    await still_works(provider)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import dataclasses
 import logging
 import os
 import re
@@ -38,6 +39,10 @@ log = logging.getLogger(__name__)
 
 _BOOT_FILE = Path(__file__).with_name("kernel_boot.py")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+POISONED_MESSAGE = (
+    "The code left a background thread running, which is not allowed; the session was reset to its last "
+    "saved state and this cell's effects are gone."
+)
 INTERRUPT_GRACE_S = 10.0  # generous: a loaded host can take seconds to schedule the kernel again
 
 
@@ -64,6 +69,7 @@ class LocalSandbox:
         self._client: AsyncKernelClient | None = None
         self._keep: set[int] = set()
         self._kernel_pid = 0
+        self._threads = 0
         self._stderr_tail: collections.deque[str] = collections.deque(maxlen=40)
         self._stderr_task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
@@ -109,6 +115,7 @@ class LocalSandbox:
         initial = procs.descendants(self._proc.pid)
         self._keep = {pid for pid, _ in initial}
         self._kernel_pid = initial[-1][0]  # bwrap's init comes first, the kernel below it
+        self._threads = procs.thread_count(self._kernel_pid)
 
     async def _connect(self, timeout: float) -> None:
         """Connect to the kernel's sockets through the jail's root, once they are there, and wait for it."""
@@ -150,14 +157,15 @@ class LocalSandbox:
             died = asyncio.create_task(self._proc.wait())
             try:
                 await asyncio.wait({cell, died}, return_when=asyncio.FIRST_COMPLETED)
-                if cell.done():
-                    try:
-                        return cell.result()
-                    except CellTimeout as timed_out:
-                        return await self._interrupt(timed_out, timeout, died)
-                    except kernel.Disconnected:
-                        raise await self._cut_off() from None
-                raise await self._lost()
+                if not cell.done():
+                    raise await self._lost()
+                try:
+                    execution = cell.result()
+                except CellTimeout as timed_out:
+                    execution = await self._interrupt(timed_out, timeout, died)
+                except kernel.Disconnected:
+                    raise await self._cut_off() from None
+                return await self._unless_poisoned(execution)
             finally:
                 cell.cancel()
                 died.cancel()
@@ -192,6 +200,29 @@ class LocalSandbox:
                 name="TimeoutError",
                 value=f"The code ran for more than {timeout:g} s and was stopped.",
                 traceback=f"TimeoutError: execution exceeded the {timeout:g} s limit",
+            ),
+        )
+
+    async def _unless_poisoned(self, execution: Execution) -> Execution:
+        """`execution`, or, when the cell left a thread running in the kernel, a refusal and a closed sandbox.
+
+        A thread outlives its cell and can rewrite later cells' output; the code policy refuses the
+        ordinary ways to start one, so one found here got past it. The cell comes back failed (so it is
+        never stored for replay) and the next cell runs in a sandbox resurrected from the stored ones.
+        """
+        threads = await asyncio.to_thread(procs.thread_count, self._kernel_pid)
+        if threads <= self._threads:
+            return execution
+        log.warning(
+            "sandbox_poisoned sandbox=%s threads=%d at_start=%d: replacing it", self._id, threads, self._threads
+        )
+        await self.close()
+        return dataclasses.replace(
+            execution,
+            error=ExecutionError(
+                name="SandboxReset",
+                value=POISONED_MESSAGE,
+                traceback=f"SandboxReset: the cell left {threads - self._threads} thread(s) running",
             ),
         )
 
