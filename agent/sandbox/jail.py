@@ -212,3 +212,18 @@ def _cgroup_launcher(procs_files: tuple[Path, ...]) -> list[str]:
         return []
     script = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n - 1)); done; exec "$@"'
     return ["/bin/sh", "-c", script, "sh", str(len(procs_files)), *map(str, procs_files)]
+
+
+def refused(detail: str) -> bool:
+    """Whether bwrap's error `detail` says the host refused the jail (rather than the kernel failing)."""
+    return "namespace" in detail or "Operation not permitted" in detail or "uid map" in detail
+
+
+def explain_start_failure(detail: str) -> str:
+    if refused(detail):
+        return (
+            "The local sandbox could not start because bubblewrap may not create namespaces here "
+            "(inside Docker this needs a seccomp profile that allows user namespaces). "
+            f"Use E2B instead (set E2B_API_KEY). Detail: {detail}"
+        )
+    return f"The local sandbox kernel did not start. Detail: {detail or 'no output'}"

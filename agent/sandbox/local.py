@@ -108,7 +108,7 @@ class LocalSandbox:
             if not detail:
                 code = self._proc.returncode
                 detail = f"exited with code {code}" if code is not None else f"no answer within {timeout:g} s"
-            raise SandboxUnavailable(_explain_start_failure(detail), misconfigured=_jail_refused(detail))
+            raise SandboxUnavailable(jail.explain_start_failure(detail), misconfigured=jail.refused(detail))
         died.cancel()
         # Whatever runs in the jail now (its init and the kernel) is legitimate; anything that
         # appears later was started by user code and is fair game for `reap_strays`.
@@ -121,14 +121,17 @@ class LocalSandbox:
         """Connect to the kernel's sockets through the jail's root, once they are there, and wait for it."""
         assert self._proc is not None
         deadline = time.monotonic() + timeout
-        while not (inside := procs.descendants(self._proc.pid)):
+        while True:
+            # Through the newest process of the jail (the kernel, once it runs): its root is the jail's,
+            # where the IPC tmpfs exists, and having exec'd inside the jail's user namespace it is one
+            # that a bot without root may look into.
+            inside = procs.descendants(self._proc.pid)
+            socket_base = f"/proc/{inside[-1][0]}/root{jail.IPC_DIR}/k" if inside else ""
+            if socket_base and await kernel.wait_for_sockets(socket_base, min(time.monotonic() + 0.5, deadline)):
+                break
             if time.monotonic() >= deadline:
-                raise TimeoutError("the jail did not start")
+                raise TimeoutError("the kernel did not open its sockets")
             await asyncio.sleep(0.05)
-        # The jail's init has the jail's root; its IPC tmpfs exists nowhere else.
-        socket_base = f"/proc/{inside[0][0]}/root{jail.IPC_DIR}/k"
-        if not await kernel.wait_for_sockets(socket_base, deadline):
-            raise TimeoutError("the kernel did not open its sockets")
         self._client = kernel.connect(self._connection, socket_base)
         await self._client.wait_for_ready(timeout=max(deadline - time.monotonic(), 1.0))
 
@@ -274,20 +277,6 @@ class LocalSandbox:
         await asyncio.to_thread(self._workspace.remove)
         if self._uid_lease is not None:
             self._uid_lease.release()
-
-
-def _jail_refused(detail: str) -> bool:
-    return "namespace" in detail or "Operation not permitted" in detail or "uid map" in detail
-
-
-def _explain_start_failure(detail: str) -> str:
-    if _jail_refused(detail):
-        return (
-            "The local sandbox could not start because bubblewrap may not create namespaces here "
-            "(inside Docker this needs a seccomp profile that allows user namespaces). "
-            f"Use E2B instead (set E2B_API_KEY). Detail: {detail}"
-        )
-    return f"The local sandbox kernel did not start. Detail: {detail or 'no output'}"
 
 
 class LocalSandboxProvider:
