@@ -104,6 +104,10 @@ class JailCgroup:
                     log.warning("sandbox_cgroup_left path=%s reason=%s", path, exc.strerror)
 
 
+# Present only with swap accounting, or (oom.group) on kernels from 4.19: without them the limits still hold.
+_OPTIONAL = frozenset({"memory.memsw.limit_in_bytes", "memory.swap.max", "memory.oom.group"})
+
+
 def _limits_for(version: int, limits: CgroupLimits) -> list[tuple[str, str]]:
     if version == 2:
         return [
@@ -128,7 +132,7 @@ def create(layout: Layout, name: str, limits: CgroupLimits) -> JailCgroup:
             path.mkdir()
         for setting, value in _limits_for(layout.version, limits):
             targets = [d / setting for d in group.dirs if (d / setting).exists()]
-            if not targets and setting not in ("memory.memsw.limit_in_bytes", "memory.swap.max"):
+            if not targets and setting not in _OPTIONAL:
                 raise FileNotFoundError(f"{setting} is missing under {group.dirs[0]}")
             for target in targets:
                 target.write_text(value)
