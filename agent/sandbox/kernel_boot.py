@@ -71,10 +71,20 @@ def _dataagent_figures() -> object:
     return flush_figures
 
 
-# The helpers come in as defaults so that all three names can be deleted from the kernel's namespace.
-def _dataagent_boot(cap_output=_dataagent_cap_output, figures=_dataagent_figures) -> None:
+def _dataagent_zmq_gc() -> None:
+    # pyzmq starts a garbage-collector thread (with a ZeroMQ context of its own, three threads in all) the
+    # first time a large message is sent without copying; the host counts the kernel's threads after every
+    # cell against the count at start, so they must exist before the kernel answers.
+    from zmq.utils.garbage import gc
+
+    gc.start()
+
+
+# The helpers come in as defaults so that all their names can be deleted from the kernel's namespace.
+def _dataagent_boot(cap_output=_dataagent_cap_output, figures=_dataagent_figures, zmq_gc=_dataagent_zmq_gc) -> None:
     from IPython import get_ipython
 
+    zmq_gc()
     reset_cap = cap_output(int(_os.environ.get("DATAAGENT_OUTPUT_CAP", "1048576")))
     flush_figures = figures()
     ip = get_ipython()
@@ -92,4 +102,4 @@ def _dataagent_boot(cap_output=_dataagent_cap_output, figures=_dataagent_figures
 
 
 _dataagent_boot()
-del _dataagent_boot, _dataagent_cap_output, _dataagent_figures
+del _dataagent_boot, _dataagent_cap_output, _dataagent_figures, _dataagent_zmq_gc
