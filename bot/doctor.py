@@ -14,6 +14,7 @@ from agent import texts
 from agent.errors import DataAgentError, ToolsUnsupported
 from agent.llm.base import ChatMessage, Completion, ToolSpec
 from agent.llm.loop_prompts import RUN_PYTHON
+from agent.sandbox.local import LocalSandboxProvider
 from bot.config import Settings
 from bot.llm_factory import ProviderLLM, make_llm
 from bot.services import make_sandbox_provider, redis_url
@@ -67,7 +68,11 @@ async def check_sandbox(settings: Settings) -> str:
         await provider.aclose()
     if result.error is not None:
         raise Problem(f"the sandbox started but pandas failed: {result.error.name}: {result.error.value}")
-    return f"{settings.sandbox} sandbox ran pandas {result.stdout.strip()} in {time.monotonic() - started:.1f} s"
+    detail = f"{settings.sandbox} sandbox ran pandas {result.stdout.strip()} in {time.monotonic() - started:.1f} s"
+    if isinstance(provider, LocalSandboxProvider):
+        # Without a cgroup the jail still runs, so this is not a failure, but the operator should know.
+        detail += f"; memory: {provider.memory_isolation}"
+    return detail
 
 
 _PING: list[ChatMessage] = [{"role": "user", "content": "Reply with OK."}]

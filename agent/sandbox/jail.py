@@ -3,8 +3,11 @@
 The jail has no network (its own empty network namespace), no environment but what we set,
 its own PID/IPC/UTS namespaces, a read-only view of `/usr` and the Python installation only,
 a size-capped writable home, the thread's data read-only, and runs as a throwaway uid with
-resource limits. Nothing else of the host (project directory, the operator's home, other
-sandboxes) exists inside it.
+resource limits, under a seccomp filter (agent/sandbox/seccomp.py) and, where the host allows,
+in a memory-limited cgroup (agent/sandbox/cgroups.py). Nothing else of the host (project
+directory, the operator's home, other sandboxes) exists inside it. The kernel's sockets live in a
+small tmpfs of the jail's own that the host reaches through /proc; nothing the jail can write is
+on the host's disk.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from agent.sandbox.base import DATA_DIR
 HOME = "/home/user"
 IPC_DIR = "/run/kernel"
 BOOT_FILE = "/opt/dataagent/boot.py"
+CONNECTION_FILE = "/opt/dataagent/kernel.json"
 
 
 @dataclass(frozen=True)
@@ -29,11 +33,13 @@ class JailLimits:
     """Per-sandbox resource limits."""
 
     memory_mb: int = 2048  # address space; pandas needs about 1 GiB just to import comfortably
+    group_memory_mb: int | None = None  # all the jail holds (its cgroup, where the host allows); None: memory_mb
     home_mb: int = 256  # the writable home and /tmp, each
     max_file_mb: int = 256
     max_processes: int = 128  # threads count too; the kernel alone runs about ten
     max_open_files: int = 256
     output_cap_bytes: int = 1 << 20
+    ipc_kb: int = 64  # the socket directory: sockets take no space, so anything written there is abuse
 
 
 DEFAULT_TOOL_PATH = "/usr/bin:/bin:/usr/sbin:/sbin"
@@ -87,15 +93,25 @@ def build_argv(
     *,
     tools: dict[str, str],
     uid: int | None,
-    workspace: Path,
-    ipc_dir: Path,
+    data_dir: Path,
+    connection_file: Path,
     boot_file: Path,
     limits: JailLimits,
+    seccomp_fd: int,
+    cgroup_procs: tuple[Path, ...] = (),
     python: str = sys.executable,
 ) -> list[str]:
-    """Argv that starts an ipykernel inside the jail, reading its connection file from IPC_DIR."""
+    """Argv that starts an ipykernel inside the jail, its sockets in IPC_DIR.
+
+    `seccomp_fd` is a readable fd holding the filter program (bwrap reads it to the end); when
+    `cgroup_procs` is given, a launcher writes itself into those cgroup.procs files and execs bwrap,
+    so that every process of the jail is in the groups from its first instruction.
+    """
     argv = [
+        *_cgroup_launcher(cgroup_procs),
         tools["bwrap"],
+        "--seccomp",
+        str(seccomp_fd),
         "--unshare-ipc",
         "--unshare-pid",
         "--unshare-net",
@@ -137,9 +153,10 @@ def build_argv(
     for root in _python_roots():
         argv += [*_with_parents(root), "--ro-bind", root, root]
     argv += [*_with_parents(BOOT_FILE), "--ro-bind", str(boot_file), BOOT_FILE]
+    argv += ["--ro-bind", str(connection_file), CONNECTION_FILE]
     argv += ["--size", str(limits.home_mb << 20), "--perms", "1777", "--tmpfs", HOME]
-    argv += ["--ro-bind", str(workspace / "data"), DATA_DIR]
-    argv += [*_with_parents(IPC_DIR), "--bind", str(ipc_dir), IPC_DIR]
+    argv += ["--ro-bind", str(data_dir), DATA_DIR]
+    argv += [*_with_parents(IPC_DIR), "--size", str(limits.ipc_kb << 10), "--perms", "1777", "--tmpfs", IPC_DIR]
     env = {
         "HOME": HOME,
         "USER": "sandbox",
@@ -181,9 +198,32 @@ def build_argv(
         "-m",
         "ipykernel_launcher",
         "-f",
-        f"{IPC_DIR}/kernel.json",
+        CONNECTION_FILE,
         f"--IPKernelApp.exec_files={BOOT_FILE}",
         "--HistoryManager.enabled=False",
         "--InteractiveShell.colors=nocolor",
     ]
     return argv
+
+
+def _cgroup_launcher(procs_files: tuple[Path, ...]) -> list[str]:
+    """`sh` joining the given cgroups and then exec'ing the rest of argv (nothing when there are none)."""
+    if not procs_files:
+        return []
+    script = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n - 1)); done; exec "$@"'
+    return ["/bin/sh", "-c", script, "sh", str(len(procs_files)), *map(str, procs_files)]
+
+
+def refused(detail: str) -> bool:
+    """Whether bwrap's error `detail` says the host refused the jail (rather than the kernel failing)."""
+    return "namespace" in detail or "Operation not permitted" in detail or "uid map" in detail
+
+
+def explain_start_failure(detail: str) -> str:
+    if refused(detail):
+        return (
+            "The local sandbox could not start because bubblewrap may not create namespaces here "
+            "(inside Docker this needs a seccomp profile that allows user namespaces). "
+            f"Use E2B instead (set E2B_API_KEY). Detail: {detail}"
+        )
+    return f"The local sandbox kernel did not start. Detail: {detail or 'no output'}"

@@ -3,19 +3,29 @@
 Shared by anything that drives an ipykernel (the local jail today). Turns the iopub message
 stream into an `Execution`, capping text on this side too, so a kernel that slipped its own
 output cap still cannot make the host hold more than `output_cap` bytes.
+
+The kernel controls the directory its sockets are in, so the host connects exactly once, to
+paths it has just seen to be sockets, and never again: ZeroMQ's reconnects are off and the
+heartbeat channel (whose thread re-creates its socket when a beat is missed) is never made. A
+kernel that closes a socket has cut itself off, and its sandbox ends as lost at the next cell.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
+import os
 import re
+import stat
 import time
 from dataclasses import dataclass, field
 from queue import Empty
 from typing import Any
 
+import zmq.asyncio
 from jupyter_client.asynchronous.client import AsyncKernelClient
+from jupyter_client.connect import KernelConnectionInfo
 
 from agent.sandbox.base import Execution, ExecutionError, ResultBudget
 
@@ -102,6 +112,10 @@ class _Collector:
         )
 
 
+class Disconnected(Exception):
+    """A send found no kernel on the other end; with reconnects off, that is for good."""
+
+
 class CellTimeout(Exception):
     """The cell ran past its deadline (the kernel may still be busy with it)."""
 
@@ -119,7 +133,10 @@ async def run_cell(client: AsyncKernelClient, code: str, timeout: float, output_
     """
     started = time.monotonic()
     collector = _Collector(cap=output_cap)
-    msg_id = client.execute(code, store_history=True, allow_stdin=False, stop_on_error=False)
+    try:
+        msg_id = client.execute(code, store_history=True, allow_stdin=False, stop_on_error=False)
+    except zmq.ZMQError as exc:
+        raise Disconnected(str(exc)) from exc
     deadline = started + timeout
     while True:
         remaining = deadline - time.monotonic()
@@ -153,7 +170,72 @@ async def drain_until_idle(client: AsyncKernelClient, msg_id: str, timeout: floa
     return False
 
 
+SEND_TIMEOUT_MS = 2000  # a live kernel's socket takes a message at once; this is only for a dead one
+_PORTS = (1, 2, 3, 4, 5)  # shell, iopub, stdin, control, heartbeat: over ipc a port is a file name suffix
+
+
+@dataclass(frozen=True)
+class Connection:
+    """What host and kernel share: the key that signs every message. Each side names the sockets' place."""
+
+    key: str
+
+    def info(self, socket_base: str) -> KernelConnectionInfo:
+        return KernelConnectionInfo(
+            transport="ipc",
+            ip=socket_base,
+            shell_port=_PORTS[0],
+            iopub_port=_PORTS[1],
+            stdin_port=_PORTS[2],
+            control_port=_PORTS[3],
+            hb_port=_PORTS[4],
+            key=self.key,
+            signature_scheme="hmac-sha256",
+            kernel_name="",
+        )
+
+
+async def wait_for_sockets(socket_base: str, deadline: float) -> bool:
+    """Wait until every channel's path `<socket_base>-<port>` is a socket (not a link); False at `deadline`."""
+    pending = {f"{socket_base}-{port}" for port in _PORTS}
+    while pending:
+        for path in list(pending):
+            try:
+                if stat.S_ISSOCK(os.lstat(path).st_mode):
+                    pending.discard(path)
+            except OSError:
+                pass
+        if pending:
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(0.05)
+    return True
+
+
+def connect(connection: Connection, socket_base: str) -> AsyncKernelClient:
+    """A client on the kernel's shell, iopub and control sockets at `socket_base`, which never reconnects."""
+    context = zmq.asyncio.Context()
+    context.setsockopt(zmq.RECONNECT_IVL, -1)
+    # With no peer a send would wait for one forever, on the event loop's thread; give up instead.
+    context.setsockopt(zmq.SNDTIMEO, SEND_TIMEOUT_MS)
+    client = AsyncKernelClient(context=context)
+    client.load_connection_info(connection.info(socket_base))
+    client.start_channels(shell=True, iopub=True, stdin=False, hb=False, control=True)
+    return client
+
+
+def disconnect(client: AsyncKernelClient) -> None:
+    """Stop the channels without `stop_channels`, which would make (and so connect) the heartbeat channel."""
+    for channel in (client.shell_channel, client.iopub_channel, client.control_channel):
+        if channel.is_alive():
+            channel.stop()
+    client.context.destroy(linger=0)
+
+
 def send_interrupt(client: AsyncKernelClient) -> None:
     """Interrupt over the control channel: the kernel signals its own process group."""
     msg = client.session.msg("interrupt_request", content={})
-    client.control_channel.send(msg)
+    try:
+        client.control_channel.send(msg)
+    except zmq.ZMQError as exc:
+        raise Disconnected(str(exc)) from exc

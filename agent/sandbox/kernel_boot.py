@@ -78,14 +78,26 @@ def _dataagent_figures() -> object:
     return flush_figures
 
 
-# The helpers come in as defaults so that all three names can be deleted from the kernel's namespace.
-def _dataagent_boot(cap_output=_dataagent_cap_output, figures=_dataagent_figures, e2b_cap=None) -> None:
+def _dataagent_zmq_gc() -> None:
+    # pyzmq starts a garbage-collector thread (with a ZeroMQ context of its own, three threads in all) the
+    # first time a large message is sent without copying; the host counts the kernel's threads after every
+    # cell against the count at start, so they must exist before the kernel answers.
+    from zmq.utils.garbage import gc
+
+    gc.start()
+
+
+# The helpers come in as defaults so that all their names can be deleted from the kernel's namespace.
+def _dataagent_boot(
+    cap_output=_dataagent_cap_output, figures=_dataagent_figures, zmq_gc=_dataagent_zmq_gc, e2b_cap=None
+) -> None:
     from IPython import get_ipython
 
     ip = get_ipython()
     reset_cap = cap_output(e2b_cap or int(_os.environ.get("DATAAGENT_OUTPUT_CAP", "1048576")))
     ip.events.register("pre_run_cell", reset_cap)
     if e2b_cap is None:
+        zmq_gc()
         ip.events.register("post_run_cell", figures())
     ip.colors = "NoColor"
     with contextlib.suppress(Exception):
@@ -99,4 +111,4 @@ def _dataagent_boot(cap_output=_dataagent_cap_output, figures=_dataagent_figures
 
 
 _dataagent_boot(e2b_cap=globals().pop("_dataagent_e2b_cap", None))
-del _dataagent_boot, _dataagent_cap_output, _dataagent_figures
+del _dataagent_boot, _dataagent_cap_output, _dataagent_figures, _dataagent_zmq_gc

@@ -1,24 +1,26 @@
 """The local backend: an ipykernel jailed by bubblewrap, one per sandbox.
 
-Lifecycle: `create()` lays out a private workspace (data read-only to the kernel, an IPC
-directory for the ZeroMQ sockets, since TCP cannot cross the empty network namespace), starts
-the jail, and waits for the kernel to answer. A cell that runs past its timeout is interrupted
-over the control channel and the kernel keeps its state; a kernel that ignores the interrupt,
-crashes or is killed makes the sandbox lost. Local sandboxes live only as long as the process
-that started them: another process's `connect()` gets `SandboxLost` and resurrects.
+Lifecycle: `create()` lays out a private workspace (data and connection file, read-only to
+the kernel), leases a host-wide unique uid (as root), makes the jail's cgroup where the host
+allows, starts the jail under its seccomp filter, and connects once to the kernel's ZeroMQ
+sockets (unix sockets in the jail's own tmpfs, since TCP cannot cross the empty network
+namespace). Closing undoes all of it; a provider sweeps what dead processes left at start-up.
+A cell that runs past its timeout is interrupted over the control channel and the kernel keeps
+its state; a kernel that ignores the interrupt, crashes or is killed makes the sandbox lost.
+Local sandboxes live only as long as the process that started them: another process's
+`connect()` gets `SandboxLost` and resurrects.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
-import json
+import dataclasses
 import logging
 import os
 import re
 import secrets
-import shutil
-import tempfile
+import time
 import uuid
 from contextlib import suppress
 from pathlib import Path
@@ -26,33 +28,48 @@ from pathlib import Path
 from jupyter_client.asynchronous.client import AsyncKernelClient
 
 from agent.errors import SandboxLost, SandboxUnavailable
-from agent.sandbox import jail, procs
+from agent.sandbox import cgroups, jail, kernel, procs, seccomp
+from agent.sandbox import workspace as ws
 from agent.sandbox.base import DATA_DIR, Execution, ExecutionError
 from agent.sandbox.jail import JAIL_LAUNCH_ENV
 from agent.sandbox.kernel import CellTimeout, drain_until_idle, run_cell, send_interrupt
+from agent.sandbox.uids import UidAllocator, UidLease
 
 log = logging.getLogger(__name__)
 
 _BOOT_FILE = Path(__file__).with_name("kernel_boot.py")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-_UID_RANGE = (100_000, 165_000)
+POISONED_MESSAGE = (
+    "The code left a background thread running, which is not allowed; the session was reset to its last "
+    "saved state and this cell's effects are gone."
+)
 INTERRUPT_GRACE_S = 10.0  # generous: a loaded host can take seconds to schedule the kernel again
-_SHORT_TMP = "/tmp" if os.path.isdir("/tmp") else None
 
 
 class LocalSandbox:
     """One jailed kernel. Created by `LocalSandboxProvider.create`."""
 
-    def __init__(self, sandbox_id: str, workspace: Path, ipc_dir: Path, uid: int | None, output_cap: int) -> None:
+    def __init__(
+        self,
+        sandbox_id: str,
+        workspace: ws.Workspace,
+        connection: kernel.Connection,
+        output_cap: int,
+        uid_lease: UidLease | None = None,
+        cgroup: cgroups.JailCgroup | None = None,
+    ) -> None:
         self._id = sandbox_id
         self._workspace = workspace
-        self._ipc_dir = ipc_dir
-        self.uid = uid
+        self._connection = connection
+        self._uid_lease = uid_lease
+        self.uid = uid_lease.uid if uid_lease else None
+        self.cgroup = cgroup
         self._output_cap = output_cap
         self._proc: asyncio.subprocess.Process | None = None
         self._client: AsyncKernelClient | None = None
         self._keep: set[int] = set()
         self._kernel_pid = 0
+        self._threads = 0
         self._stderr_tail: collections.deque[str] = collections.deque(maxlen=40)
         self._stderr_task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
@@ -67,7 +84,7 @@ class LocalSandbox:
         """Host pid of the outer bwrap process (for operators and tests)."""
         return self._proc.pid if self._proc else None
 
-    async def start(self, argv: list[str], timeout: float) -> None:
+    async def start(self, argv: list[str], timeout: float, pass_fds: tuple[int, ...] = ()) -> None:
         self._proc = await asyncio.create_subprocess_exec(
             *argv,
             stdin=asyncio.subprocess.DEVNULL,
@@ -77,15 +94,10 @@ class LocalSandbox:
             # bwrap's own process (pid 1 in the jail) keeps the environment it was started with, and a
             # kernel running as the bot's uid can read /proc/1/environ: start it with no secrets at all.
             env=JAIL_LAUNCH_ENV,
+            pass_fds=pass_fds,
         )
         self._stderr_task = asyncio.create_task(self._read_stderr())
-        info = json.loads((self._ipc_dir / "kernel.json").read_text())
-        info["ip"] = str(self._ipc_dir / "k")
-        client = AsyncKernelClient()
-        client.load_connection_info(info)
-        client.start_channels()
-        self._client = client
-        ready = asyncio.create_task(client.wait_for_ready(timeout=timeout))
+        ready = asyncio.create_task(self._connect(timeout))
         died = asyncio.create_task(self._proc.wait())
         done, _ = await asyncio.wait({ready, died}, timeout=timeout + 1, return_when=asyncio.FIRST_COMPLETED)
         if ready not in done or ready.exception() is not None:
@@ -96,13 +108,32 @@ class LocalSandbox:
             if not detail:
                 code = self._proc.returncode
                 detail = f"exited with code {code}" if code is not None else f"no answer within {timeout:g} s"
-            raise SandboxUnavailable(_explain_start_failure(detail), misconfigured=_jail_refused(detail))
+            raise SandboxUnavailable(jail.explain_start_failure(detail), misconfigured=jail.refused(detail))
         died.cancel()
         # Whatever runs in the jail now (its init and the kernel) is legitimate; anything that
         # appears later was started by user code and is fair game for `reap_strays`.
         initial = procs.descendants(self._proc.pid)
         self._keep = {pid for pid, _ in initial}
         self._kernel_pid = initial[-1][0]  # bwrap's init comes first, the kernel below it
+        self._threads = procs.thread_count(self._kernel_pid)
+
+    async def _connect(self, timeout: float) -> None:
+        """Connect to the kernel's sockets through the jail's root, once they are there, and wait for it."""
+        assert self._proc is not None
+        deadline = time.monotonic() + timeout
+        while True:
+            # Through the newest process of the jail (the kernel, once it runs): its root is the jail's,
+            # where the IPC tmpfs exists, and having exec'd inside the jail's user namespace it is one
+            # that a bot without root may look into.
+            inside = procs.descendants(self._proc.pid)
+            socket_base = f"/proc/{inside[-1][0]}/root{jail.IPC_DIR}/k" if inside else ""
+            if socket_base and await kernel.wait_for_sockets(socket_base, min(time.monotonic() + 0.5, deadline)):
+                break
+            if time.monotonic() >= deadline:
+                raise TimeoutError("the kernel did not open its sockets")
+            await asyncio.sleep(0.05)
+        self._client = kernel.connect(self._connection, socket_base)
+        await self._client.wait_for_ready(timeout=max(deadline - time.monotonic(), 1.0))
 
     async def _read_stderr(self) -> None:
         assert self._proc is not None and self._proc.stderr is not None
@@ -114,7 +145,7 @@ class LocalSandbox:
         if not _SAFE_NAME.match(name):
             raise ValueError(f"unsafe file name for the sandbox: {name!r}")
         self._ensure_running()
-        target = self._workspace / "data" / name
+        target = self._workspace.data / name
         tmp = target.with_name(f".{name}.{secrets.token_hex(4)}")
         await asyncio.to_thread(tmp.write_bytes, data)
         tmp.chmod(0o644)
@@ -129,12 +160,15 @@ class LocalSandbox:
             died = asyncio.create_task(self._proc.wait())
             try:
                 await asyncio.wait({cell, died}, return_when=asyncio.FIRST_COMPLETED)
-                if cell.done():
-                    try:
-                        return cell.result()
-                    except CellTimeout as timed_out:
-                        return await self._interrupt(timed_out, timeout, died)
-                raise self._lost_error()
+                if not cell.done():
+                    raise await self._lost()
+                try:
+                    execution = cell.result()
+                except CellTimeout as timed_out:
+                    execution = await self._interrupt(timed_out, timeout, died)
+                except kernel.Disconnected:
+                    raise await self._cut_off() from None
+                return await self._unless_poisoned(execution)
             finally:
                 cell.cancel()
                 died.cancel()
@@ -147,7 +181,10 @@ class LocalSandbox:
         # Freeze the kernel while its offspring are killed, so a fork bomb cannot outpace us;
         # forked copies of the kernel would otherwise also answer the interrupt on its sockets.
         await asyncio.to_thread(procs.freeze_and_reap, self._proc.pid, self._keep, self._kernel_pid)
-        send_interrupt(self._client)
+        try:
+            send_interrupt(self._client)
+        except kernel.Disconnected:
+            raise await self._cut_off() from None
         idle = asyncio.create_task(drain_until_idle(self._client, timed_out.msg_id, INTERRUPT_GRACE_S))
         await asyncio.wait({idle, died}, return_when=asyncio.FIRST_COMPLETED)
         if not (idle.done() and idle.result()):
@@ -169,6 +206,40 @@ class LocalSandbox:
             ),
         )
 
+    async def _unless_poisoned(self, execution: Execution) -> Execution:
+        """`execution`, or, when the cell left a thread running in the kernel, a refusal and a closed sandbox.
+
+        A thread outlives its cell and can rewrite later cells' output; the code policy refuses the
+        ordinary ways to start one, so one found here got past it. The cell comes back failed (so it is
+        never stored for replay) and the next cell runs in a sandbox resurrected from the stored ones.
+        """
+        threads = await asyncio.to_thread(procs.thread_count, self._kernel_pid)
+        if threads <= self._threads:
+            return execution
+        log.warning(
+            "sandbox_poisoned sandbox=%s threads=%d at_start=%d: replacing it", self._id, threads, self._threads
+        )
+        await self.close()
+        return dataclasses.replace(
+            execution,
+            error=ExecutionError(
+                name="SandboxReset",
+                value=POISONED_MESSAGE,
+                traceback=f"SandboxReset: the cell left {threads - self._threads} thread(s) running",
+            ),
+        )
+
+    async def _lost(self) -> SandboxLost:
+        """The error for a kernel that died, after giving back everything it held."""
+        error = self._lost_error()
+        await self.close()
+        return error
+
+    async def _cut_off(self) -> SandboxLost:
+        log.warning("sandbox_disconnected sandbox=%s: the kernel closed its sockets; shutting it down", self._id)
+        await self.close()
+        return SandboxLost("The sandbox cut its connection to the bot and was shut down.")
+
     def _ensure_running(self) -> None:
         if self._closed or self._proc is None or self._proc.returncode is not None:
             raise self._lost_error()
@@ -180,16 +251,15 @@ class LocalSandbox:
         return SandboxLost(f"sandbox {self._id} died (exit status {code})")
 
     async def is_alive(self) -> bool:
-        if self._closed or self._proc is None or self._proc.returncode is not None or self._client is None:
-            return False
-        return bool(await self._client.is_alive())
+        # No heartbeat (see agent/sandbox/kernel.py): a hung kernel shows at its next cell's time limit.
+        return not (self._closed or self._proc is None or self._proc.returncode is not None or self._client is None)
 
     async def close(self) -> None:
         if self._closed:
             return
         self._closed = True
         if self._client is not None:
-            self._client.stop_channels()
+            kernel.disconnect(self._client)
         if self._proc is not None:
             inside = await asyncio.to_thread(procs.descendants, self._proc.pid)
             if self._proc.returncode is None:
@@ -202,22 +272,11 @@ class LocalSandbox:
                 await asyncio.to_thread(procs.kill_all, inside)
         if self._stderr_task is not None:
             self._stderr_task.cancel()
-        await asyncio.to_thread(shutil.rmtree, self._workspace, True)
-        await asyncio.to_thread(shutil.rmtree, self._ipc_dir, True)
-
-
-def _jail_refused(detail: str) -> bool:
-    return "namespace" in detail or "Operation not permitted" in detail or "uid map" in detail
-
-
-def _explain_start_failure(detail: str) -> str:
-    if _jail_refused(detail):
-        return (
-            "The local sandbox could not start because bubblewrap may not create namespaces here "
-            "(inside Docker this needs a seccomp profile that allows user namespaces). "
-            f"Use E2B instead (set E2B_API_KEY). Detail: {detail}"
-        )
-    return f"The local sandbox kernel did not start. Detail: {detail or 'no output'}"
+        if self.cgroup is not None:
+            await asyncio.to_thread(self.cgroup.remove)
+        await asyncio.to_thread(self._workspace.remove)
+        if self._uid_lease is not None:
+            self._uid_lease.release()
 
 
 class LocalSandboxProvider:
@@ -232,12 +291,28 @@ class LocalSandboxProvider:
         limits: jail.JailLimits | None = None,
         start_timeout_s: float = 60.0,
         tool_path: str | None = None,
+        uids: UidAllocator | None = None,
+        cgroup_root: Path = cgroups.CGROUP_ROOT,
     ) -> None:
         self._root = root
         self._tool_path = tool_path
         self._limits = limits or jail.JailLimits()
         self._start_timeout_s = start_timeout_s
         self._live: dict[str, LocalSandbox] = {}
+        self._uids = uids or UidAllocator()
+        ws.sweep(root)
+        self._cgroups = cgroups.detect(cgroup_root)
+        if isinstance(self._cgroups, cgroups.Layout):
+            cgroups.sweep(self._cgroups)
+        else:
+            log.warning("sandbox_cgroups_unavailable reason=%s: only rlimits bound each sandbox", self._cgroups)
+
+    @property
+    def memory_isolation(self) -> str:
+        """One phrase for operators (`dataagent doctor`): what bounds a sandbox's memory on this host."""
+        if isinstance(self._cgroups, cgroups.Layout):
+            return f"cgroup v{self._cgroups.version} memory and pids limits per sandbox"
+        return f"rlimits only, no cgroup ({self._cgroups})"
 
     async def create(self) -> LocalSandbox:
         """A new jailed kernel. One that fails to come up gets one more try: a loaded host can miss the
@@ -252,50 +327,58 @@ class LocalSandboxProvider:
 
     async def _create_once(self) -> LocalSandbox:
         tools = jail.require_tools(self._tool_path)
+        program = seccomp.program()
         sandbox_id = f"local-{uuid.uuid4().hex}"
-        uid = self._pick_uid() if os.geteuid() == 0 else None
-        workspace = Path(tempfile.mkdtemp(prefix="dataagent-sbx-", dir=self._root))
-        (workspace / "data").mkdir(mode=0o755)
-        (workspace / "data").chmod(0o755)
-        # Unix socket paths are limited to about 107 bytes, so the sockets live in a short temp path
-        # whatever the workspace root is.
-        ipc = Path(tempfile.mkdtemp(prefix="da-ipc-", dir=_SHORT_TMP))
-        connection = {
-            "transport": "ipc",
-            "ip": f"{jail.IPC_DIR}/k",
-            "shell_port": 1,
-            "iopub_port": 2,
-            "stdin_port": 3,
-            "control_port": 4,
-            "hb_port": 5,
-            "key": secrets.token_hex(32),
-            "signature_scheme": "hmac-sha256",
-            "kernel_name": "",
-        }
-        (ipc / "kernel.json").write_text(json.dumps(connection))
-        if uid is not None:
-            os.chown(ipc, uid, uid)
-            os.chown(ipc / "kernel.json", uid, uid)
+        lease = self._pick_uid() if os.geteuid() == 0 else None
+        workspace = ws.make(self._root)
+        connection = kernel.Connection(key=secrets.token_hex(32))
+        workspace.write_connection(connection.info(f"{jail.IPC_DIR}/k"))
+        group = self._make_cgroup(sandbox_id)
+        sandbox = LocalSandbox(sandbox_id, workspace, connection, self._limits.output_cap_bytes, lease, group)
         argv = jail.build_argv(
-            tools=tools, uid=uid, workspace=workspace, ipc_dir=ipc, boot_file=_BOOT_FILE, limits=self._limits
+            tools=tools,
+            uid=sandbox.uid,
+            data_dir=workspace.data,
+            connection_file=workspace.connection_file,
+            boot_file=_BOOT_FILE,
+            limits=self._limits,
+            seccomp_fd=(fds := os.pipe())[0],
+            cgroup_procs=group.procs_files if group else (),
         )
-        sandbox = LocalSandbox(sandbox_id, workspace, ipc, uid, self._limits.output_cap_bytes)
-        await sandbox.start(argv, self._start_timeout_s)
+        # The program is a few hundred bytes, far below a pipe's buffer, so this write cannot block.
+        os.write(fds[1], program)
+        os.close(fds[1])
+        try:
+            await sandbox.start(argv, self._start_timeout_s, pass_fds=(fds[0],))
+        except BaseException:
+            await sandbox.close()  # gives back the uid, cgroup and workspace whatever went wrong
+            raise
+        finally:
+            os.close(fds[0])
         self._live[sandbox_id] = sandbox
-        log.info("sandbox_started kind=local sandbox=%s", sandbox_id)
+        log.info("sandbox_started kind=local sandbox=%s uid=%s", sandbox_id, sandbox.uid)
         return sandbox
 
-    def _pick_uid(self) -> int:
-        taken = {s.uid for s in self._live.values()}
-        while True:
-            uid = _UID_RANGE[0] + secrets.randbelow(_UID_RANGE[1] - _UID_RANGE[0])
-            if uid not in taken:
-                return uid
+    def _pick_uid(self) -> UidLease:
+        return self._uids.lease()
+
+    def _make_cgroup(self, sandbox_id: str) -> cgroups.JailCgroup | None:
+        if not isinstance(self._cgroups, cgroups.Layout):
+            return None
+        memory_mb = self._limits.group_memory_mb or self._limits.memory_mb
+        limits = cgroups.CgroupLimits(memory_bytes=memory_mb << 20, max_pids=self._limits.max_processes)
+        try:
+            return cgroups.create(self._cgroups, sandbox_id, limits)
+        except OSError as exc:
+            log.warning("sandbox_cgroup_failed sandbox=%s reason=%s: rlimits only", sandbox_id, exc)
+            return None
 
     async def connect(self, sandbox_id: str) -> LocalSandbox:
         sandbox = self._live.get(sandbox_id)
         if sandbox is None or not await sandbox.is_alive():
             self._live.pop(sandbox_id, None)
+            if sandbox is not None:
+                await sandbox.close()
             raise SandboxLost(f"no live local sandbox {sandbox_id} in this process")
         return sandbox
 

@@ -47,6 +47,14 @@ def descendants(root: int) -> list[ProcId]:
     return found
 
 
+def thread_count(pid: int) -> int:
+    """How many threads process `pid` has (0 once it is gone)."""
+    try:
+        return len(os.listdir(f"/proc/{pid}/task"))
+    except OSError:
+        return 0
+
+
 def alive(proc: ProcId) -> bool:
     info = _stat(proc[0])
     return info is not None and info[1] == proc[1]
