@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 _BOOT_FILE = Path(__file__).with_name("kernel_boot.py")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _UID_RANGE = (100_000, 165_000)
+HEARTBEAT_GRACE_S = 10.0
 INTERRUPT_GRACE_S = 10.0  # generous: a loaded host can take seconds to schedule the kernel again
 _SHORT_TMP = "/tmp" if os.path.isdir("/tmp") else None
 
@@ -83,6 +84,9 @@ class LocalSandbox:
         info["ip"] = str(self._ipc_dir / "k")
         client = AsyncKernelClient()
         client.load_connection_info(info)
+        # jupyter_client calls a kernel dead after one missed 1 s heartbeat, and a kernel still importing
+        # pandas on a loaded host misses it: startup then fails with "died" (a real exit is seen by `died`).
+        client.hb_channel.time_to_dead = HEARTBEAT_GRACE_S
         client.start_channels()
         self._client = client
         ready = asyncio.create_task(client.wait_for_ready(timeout=timeout))
