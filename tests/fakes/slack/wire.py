@@ -171,6 +171,7 @@ class SlackWire:
 
         The call is carried out and recorded at once; only its reply waits, as when a network stalls after
         Slack acted: a test can break something else (kill Redis) between the action and the app learning of it.
+        `method` "files.download" holds a file download (args: `file_id`) before any byte is sent.
         """
         gate = asyncio.Event()
         self._holds.setdefault(method, []).append((predicate or (lambda _args: True), gate))
@@ -254,6 +255,8 @@ class SlackWire:
         self.downloads.append(Download(file_id, authorized))
         self.notifier.changed()
         stored = self.workspace.files.get(file_id)
+        if gate := self._take_hold("files.download", {"file_id": file_id}):
+            await gate.wait()
         if not authorized:
             return web.Response(text=LOGIN_PAGE, content_type="text/html")
         if stored is None:
