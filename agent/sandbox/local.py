@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import errno
 import json
 import logging
 import os
@@ -25,6 +26,7 @@ from pathlib import Path
 
 from jupyter_client.asynchronous.client import AsyncKernelClient
 
+from agent import texts
 from agent.errors import SandboxLost, SandboxUnavailable
 from agent.sandbox import jail, procs
 from agent.sandbox.base import DATA_DIR, Execution, ExecutionError
@@ -120,7 +122,14 @@ class LocalSandbox:
         self._ensure_running()
         target = self._workspace / "data" / name
         tmp = target.with_name(f".{name}.{secrets.token_hex(4)}")
-        await asyncio.to_thread(tmp.write_bytes, data)
+        try:
+            await asyncio.to_thread(tmp.write_bytes, data)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)  # a partial copy must not take the little room left
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                log.error("sandbox_disk_full sandbox=%s dir=%s", self._id, self._workspace)
+                raise SandboxUnavailable(texts.DISK_FULL) from None
+            raise
         tmp.chmod(0o644)
         tmp.replace(target)
         return f"{DATA_DIR}/{name}"
