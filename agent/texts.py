@@ -14,6 +14,11 @@ NO_CODE = "the model did not write any code"
 ANSWER_FALLBACK = "The analysis ran, but I couldn't write a summary just now. Here is what it printed:\n{output}"
 EMPTY_OUTPUT = "The analysis ran but printed nothing. Try asking for a specific number or table."
 
+DISK_FULL = (
+    "The bot's disk is full, so I can't load the data for analysis right now. An administrator needs to free "
+    "space in its data directory; then ask again."
+)
+
 # The model provider (shown in Slack as they are, or printed by `dataagent doctor`).
 LLM_RATE_LIMITED = "The AI model is rate-limited right now (too many requests), please try again in a minute."
 LLM_DOWN = "The AI model is not responding right now, please try again in a minute."

@@ -123,6 +123,8 @@ class Settings:
     analyst_mode: Mode = "auto"
     max_steps: int = 8
     reasoning_effort: ReasoningEffort | None = None
+    llm_retry_budget_s: float = 90.0
+    llm_max_attempts: int = 5
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -159,6 +161,8 @@ class Settings:
             analyst_mode=_choice(env, "ANALYST_MODE", MODES, "auto"),
             max_steps=_int(env, "MAX_STEPS", 8),
             reasoning_effort=_choice(env, "LLM_REASONING_EFFORT", EFFORTS, None),
+            llm_retry_budget_s=_float(env, "LLM_RETRY_BUDGET_S", 90.0),
+            llm_max_attempts=_int(env, "LLM_MAX_ATTEMPTS", 5, minimum=1),
         )
 
     @classmethod

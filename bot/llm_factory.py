@@ -10,18 +10,20 @@ ProviderLLM = GroqLLM | OpenAILLM
 GROQ_KEY_MISSING = "GROQ_API_KEY is not set. Create a key at console.groq.com → API Keys and export it."
 
 
-def make_llm(settings: Settings, *, retry_budget_s: float = 90) -> ProviderLLM:
+def make_llm(settings: Settings, *, retry_budget_s: float | None = None) -> ProviderLLM:
     """The `LLM_PROVIDER`'s client with the model, tools and reasoning settings applied.
 
     Raises:
         ConfigError: the provider's key (or, for a keyless local server, its LLM_BASE_URL) or the model is missing.
     """
+    budget_s = settings.llm_retry_budget_s if retry_budget_s is None else retry_budget_s
     if settings.llm_provider == "openai":
         return OpenAILLM(
             settings.llm_api_key,
             settings.llm_model,
             settings.llm_base_url,
-            retry_budget_s=retry_budget_s,
+            retry_budget_s=budget_s,
+            max_attempts=settings.llm_max_attempts,
             reasoning_effort=settings.reasoning_effort,
             supports_tools=settings.llm_tools,
         )
@@ -31,7 +33,8 @@ def make_llm(settings: Settings, *, retry_budget_s: float = 90) -> ProviderLLM:
         settings.groq_api_key,
         settings.llm_model,
         settings.groq_base_url,
-        retry_budget_s=retry_budget_s,
+        retry_budget_s=budget_s,
+        max_attempts=settings.llm_max_attempts,
         reasoning_effort=settings.reasoning_effort,
         supports_tools=settings.llm_tools,
     )

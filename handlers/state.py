@@ -5,6 +5,7 @@
 {ns}:s:answer:{question_id}  the question, code and raw output behind an answer (Show code / Try again)
 {ns}:s:answers:{thread}      the question ids of the thread's saved answers (what forget deletes)
 {ns}:s:answered:{job_id}     the job's answer is posted (a redelivered job must not answer twice)
+{ns}:s:card:{job_id}         the file job's profile card is being or was posted (a redelivered job posts none)
 {ns}:s:cancel:{job_id}       who clicked Cancel on a running question (short TTL; any replica may hold the job)
 {ns}:s:sharers:{thread}      who shared each of the thread's files (file name → display name)
 {ns}:s:feedback:{question_id} 👍 / 👎 and notes on an answer, by user
@@ -102,6 +103,14 @@ class SlackState:
 
     async def answered(self, job_id: str) -> bool:
         return bool(await self.redis.exists(self._k("answered", job_id)))
+
+    async def take_card(self, job_id: str) -> bool:
+        """True the first time a file job may post its profile card; False on every redelivery.
+
+        Taken before the post: a crash between the two loses the card (the data is still loaded and
+        the thread answers questions), which is better than a card posted once per delivery.
+        """
+        return bool(await self.redis.set(self._k("card", job_id), "1", nx=True, ex=self.ttl_s))
 
     async def request_cancel(self, job_id: str, user: str) -> None:
         """Ask whichever replica holds the job to stop it (it polls for this while the engine works)."""

@@ -46,7 +46,7 @@ class JobHandler:
     async def __call__(self, job: Job[Payload]) -> None:
         match job.payload:
             case FileJob() as files:
-                await self.ingest_files(job.thread, files)
+                await self.ingest_files(job.job_id, job.thread, files)
             case QuestionJob() as question:
                 await self.answer(job.job_id, job.thread, question)
 
@@ -63,7 +63,7 @@ class JobHandler:
         text, blocks = dead_message(job.job_id)
         await post_answer(self.client, p.channel, p.thread_ts, text, blocks)
 
-    async def ingest_files(self, thread: str, p: FileJob) -> None:
+    async def ingest_files(self, job_id: str, thread: str, p: FileJob) -> None:
         """Download and load shared files into `thread`, then post their profile card."""
         channel, thread_ts = p.channel, p.thread_ts
         engine = self.deps.engine
@@ -89,8 +89,9 @@ class JobHandler:
         await self.deps.state.mark_data(thread)
         in_thread = await engine.datasets(thread)
         offered = await offer_suggestions(self.deps.state, channel, thread_ts, added)
-        text, blocks = profile_card(added, in_thread=in_thread, suggestions=offered)
-        await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=blocks)
+        if await self.deps.state.take_card(job_id):
+            text, blocks = profile_card(added, in_thread=in_thread, suggestions=offered)
+            await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=blocks)
         await self.deps.state.set_latest(channel, thread)
         await self.deps.state.add_channel_thread(channel, thread)
 

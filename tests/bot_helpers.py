@@ -23,6 +23,7 @@ def bot_settings(
     *,
     socket_mode: bool = False,
     max_file_mb: int = 5,
+    extra: dict[str, str] | None = None,
 ) -> Settings:
     env = {
         "SLACK_BOT_TOKEN": fake_slack.bot_token,
@@ -39,7 +40,7 @@ def bot_settings(
     }
     if socket_mode:
         env["SLACK_APP_TOKEN"] = fake_slack.app_token
-    return Settings.from_env(env)
+    return Settings.from_env({**env, **(extra or {})})
 
 
 @asynccontextmanager

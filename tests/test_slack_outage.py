@@ -7,68 +7,16 @@ real; the bot, the fake Slack and the fake model are the usual ones.
 from __future__ import annotations
 
 import asyncio
-import shutil
-import signal
-import socket
-import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from handlers.outage import OutageRetry
 from tests.bot_helpers import CHANNEL, bot_settings, finals, message_text, running_bot, wait_final
-from tests.conftest import free_port
 from tests.engine_helpers import Model
 from tests.fakes.groq_server import FakeGroq
 from tests.fakes.slack import FakeSlack, message_event
+from tests.fault_helpers import OwnRedis
 from tests.test_slack_e2e import share_sales, wait_card
-
-
-class OwnRedis:
-    """A redis-server on a fixed port and directory that a test may kill and start again."""
-
-    def __init__(self, workdir: Path) -> None:
-        self.port = free_port()
-        self.workdir = workdir
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        exe = shutil.which("redis-server")
-        assert exe is not None
-        args = ["--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.workdir), "--save", ""]
-        args += ["--appendonly", "yes", "--appendfsync", "always"]
-        self.proc = subprocess.Popen([exe, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise AssertionError("redis-server did not start")
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=10)
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
-    (tmp_path / "redis").mkdir()
-    server = OwnRedis(tmp_path / "redis")
-    server.start()
-    try:
-        yield server
-    finally:
-        if server.proc is not None and server.proc.poll() is None:
-            server.kill()
 
 
 async def test_a_question_sent_while_redis_is_down_is_answered_once_it_is_back(

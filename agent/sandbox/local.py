@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import dataclasses
+import errno
 import logging
 import os
 import re
@@ -27,6 +28,7 @@ from pathlib import Path
 
 from jupyter_client.asynchronous.client import AsyncKernelClient
 
+from agent import texts
 from agent.errors import SandboxLost, SandboxUnavailable
 from agent.sandbox import cgroups, jail, kernel, procs, seccomp
 from agent.sandbox import workspace as ws
@@ -147,7 +149,14 @@ class LocalSandbox:
         self._ensure_running()
         target = self._workspace.data / name
         tmp = target.with_name(f".{name}.{secrets.token_hex(4)}")
-        await asyncio.to_thread(tmp.write_bytes, data)
+        try:
+            await asyncio.to_thread(tmp.write_bytes, data)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)  # a partial copy must not take the little room left
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                log.error("sandbox_disk_full sandbox=%s dir=%s", self._id, self._workspace)
+                raise SandboxUnavailable(texts.DISK_FULL) from None
+            raise
         tmp.chmod(0o644)
         tmp.replace(target)
         return f"{DATA_DIR}/{name}"

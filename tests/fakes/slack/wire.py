@@ -14,11 +14,12 @@ Tests use its subclass `server.FakeSlack`.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import socket
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,6 +101,7 @@ class SlackWire:
         self.downloads: list[Download] = []
         self._calls: list[RecordedCall] = []
         self._injected: dict[str, list[_Injected]] = {}
+        self._holds: dict[str, list[tuple[Callable[[dict[str, Any]], bool], asyncio.Event]]] = {}
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.workspace.methods["apps.connections.open"] = lambda args: {
@@ -164,6 +166,25 @@ class SlackWire:
         """
         self._injected.setdefault(method, []).append(_Injected(error, status, retry_after, times))
 
+    def hold_next(self, method: str, predicate: Callable[[dict[str, Any]], bool] | None = None) -> asyncio.Event:
+        """Answer the next call of `method` (whose args `predicate` accepts) only once the returned event is set.
+
+        The call is carried out and recorded at once; only its reply waits, as when a network stalls after
+        Slack acted: a test can break something else (kill Redis) between the action and the app learning of it.
+        `method` "files.download" holds a file download (args: `file_id`) before any byte is sent.
+        """
+        gate = asyncio.Event()
+        self._holds.setdefault(method, []).append((predicate or (lambda _args: True), gate))
+        return gate
+
+    def _take_hold(self, method: str, args: dict[str, Any]) -> asyncio.Event | None:
+        holds = self._holds.get(method, [])
+        for index, (predicate, gate) in enumerate(holds):
+            if predicate(args):
+                del holds[index]
+                return gate
+        return None
+
     # -- HTTP handlers -----------------------------------------------------------------------------------
 
     async def _api(self, request: web.Request) -> web.Response:
@@ -191,6 +212,8 @@ class SlackWire:
         status, headers, reply = self._answer(method, token, args)
         self._calls.append(RecordedCall(method, args, dict(request.headers), request.method, status, reply))
         self.notifier.changed()
+        if gate := self._take_hold(method, args):
+            await gate.wait()
         return web.json_response(reply, status=status, headers=headers)
 
     def _answer(
@@ -232,6 +255,8 @@ class SlackWire:
         self.downloads.append(Download(file_id, authorized))
         self.notifier.changed()
         stored = self.workspace.files.get(file_id)
+        if gate := self._take_hold("files.download", {"file_id": file_id}):
+            await gate.wait()
         if not authorized:
             return web.Response(text=LOGIN_PAGE, content_type="text/html")
         if stored is None:
