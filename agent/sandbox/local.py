@@ -153,10 +153,7 @@ class LocalSandbox:
             await asyncio.to_thread(tmp.write_bytes, data)
         except OSError as exc:
             tmp.unlink(missing_ok=True)  # a partial copy must not take the little room left
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                log.error("sandbox_disk_full sandbox=%s dir=%s", self._id, self._workspace)
-                raise SandboxUnavailable(texts.DISK_FULL) from None
-            raise
+            raise _disk_full(exc, self._workspace.path) from None
         tmp.chmod(0o644)
         tmp.replace(target)
         return f"{DATA_DIR}/{name}"
@@ -339,9 +336,20 @@ class LocalSandboxProvider:
         program = seccomp.program()
         sandbox_id = f"local-{uuid.uuid4().hex}"
         lease = self._pick_uid() if os.geteuid() == 0 else None
-        workspace = ws.make(self._root)
         connection = kernel.Connection(key=secrets.token_hex(32))
-        workspace.write_connection(connection.info(f"{jail.IPC_DIR}/k"))
+        try:
+            workspace = ws.make(self._root)
+        except OSError as exc:
+            if lease is not None:
+                lease.release()
+            raise _disk_full(exc, self._root) from None
+        try:
+            workspace.write_connection(connection.info(f"{jail.IPC_DIR}/k"))
+        except OSError as exc:
+            workspace.remove()
+            if lease is not None:
+                lease.release()
+            raise _disk_full(exc, workspace.path) from None
         group = self._make_cgroup(sandbox_id)
         sandbox = LocalSandbox(sandbox_id, workspace, connection, self._limits.output_cap_bytes, lease, group)
         argv = jail.build_argv(
@@ -394,3 +402,11 @@ class LocalSandboxProvider:
     async def aclose(self) -> None:
         live, self._live = list(self._live.values()), {}
         await asyncio.gather(*(s.close() for s in live), return_exceptions=True)
+
+
+def _disk_full(exc: OSError, where: Path | None) -> OSError | SandboxUnavailable:
+    """A full disk as the sentence the asker gets (no retry helps it); any other OSError as it is."""
+    if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+        return exc
+    log.error("sandbox_disk_full dir=%s", where)
+    return SandboxUnavailable(texts.DISK_FULL, misconfigured=True)
