@@ -38,8 +38,8 @@ class Datasets:
         prof = await asyncio.to_thread(profile, loaded)
         existing = await self._store.datasets(thread)
         var = unique_name(loaded.var_name, {r.var_name for r in existing})
-        file_name = f"{var}.csv"
-        sha = await self._store.put_blob(loaded.normalized_csv, thread)
+        file_name = f"{var}.{loaded.stored_format}"
+        sha = await self._store.put_blob(loaded.stored, thread)
         record = DatasetRecord(
             name=name,
             var_name=var,
