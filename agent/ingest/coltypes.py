@@ -1,7 +1,8 @@
 """Deciding what each column of strings holds: yes/no, integers, numbers, dates or text.
 
-Work is done on each column's distinct values (`pd.factorize`), so a million rows with a few
-thousand distinct values cost a few thousand parses, and results are spread back with `take`.
+Work is done on each column's distinct values (Arrow's dictionary encoding, in C++), so a million
+rows with a few thousand distinct values cost a few thousand parses, and results are spread back
+with `take`.
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from agent.ingest.dates import Dates, Undecided, parse_dates
 from agent.ingest.numbers import NULL_TOKENS, decimal_evidence, parse_numbers
+from agent.ingest.plainnum import plain_numbers
 
 # How each kind is stored in the normalized CSV and read back (see agent.ingest's loader).
 TEXT, INTEGER, NULLABLE_INTEGER, FLOAT = "str", "int64", "Int64", "float64"
@@ -41,6 +45,7 @@ class _Distinct:
     raw: list[str]
     stripped: list[str]
     has_cr: bool
+    arrow: pa.Array | None = None  # `raw` in Arrow, for whole-column shortcuts
 
 
 def type_columns(frame: pd.DataFrame, delimiter: str) -> Typed:
@@ -75,11 +80,29 @@ def type_columns(frame: pd.DataFrame, delimiter: str) -> Typed:
 
 
 def _distinct(column: pd.Series) -> _Distinct:
-    codes, uniques = pd.factorize(column.astype(object), sort=False)
-    raw = [str(u) for u in uniques] if len(uniques) and not isinstance(uniques[0], str) else list(uniques)
+    codes, raw, arrow = _factorize(column)
     joined = "\n" + "\n".join(raw) + "\n"
     stripped = [u.strip() for u in raw] if _PADDED.search(joined) else raw
-    return _Distinct(np.asarray(codes), raw, stripped, "\r" in joined)
+    return _Distinct(np.asarray(codes), raw, stripped, "\r" in joined, arrow if stripped is raw else None)
+
+
+def _factorize(column: pd.Series) -> tuple[np.ndarray, list[str], pa.Array | None]:
+    """(code per cell, distinct values in order of first appearance, the same in Arrow if at hand)."""
+    arrow = _arrow_strings(column)
+    if arrow is None:
+        codes, uniques = pd.factorize(column.astype(object), sort=False)
+        raw = [str(u) for u in uniques] if len(uniques) and not isinstance(uniques[0], str) else list(uniques)
+        return np.asarray(codes), raw, None
+    encoded = pc.dictionary_encode(arrow).combine_chunks()
+    return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary.to_pylist(), encoded.dictionary
+
+
+def _arrow_strings(column: pd.Series) -> pa.ChunkedArray | None:
+    """The column as Arrow strings without nulls, or None when it is held otherwise."""
+    if not isinstance(column.array, pd.arrays.ArrowStringArray):
+        return None
+    arrow = pa.chunked_array(pa.array(column.array))
+    return arrow if arrow.null_count == 0 else None
 
 
 def _type_one(d: _Distinct, hint: str | None) -> tuple[pd.Series, str, str | None, str | None]:
@@ -91,7 +114,8 @@ def _type_one(d: _Distinct, hint: str | None) -> tuple[pd.Series, str, str | Non
         if None in flags:
             return pd.Series(pd.array(flags, dtype="boolean").take(d.codes)), NULLABLE_BOOL, None, None
         return pd.Series(np.array(flags, dtype=bool)[d.codes]), BOOL, None, None
-    numbers = parse_numbers(d.stripped, hint)
+    numbers = plain_numbers(d.arrow, hint) if d.arrow is not None else None
+    numbers = numbers or parse_numbers(d.stripped, hint)
     if numbers is not None:
         missing = numbers.missing[d.codes]
         values = numbers.values[d.codes]

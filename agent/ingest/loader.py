@@ -21,6 +21,7 @@ def dataagent_load(path: "str | io.BytesIO", spec: str = "[]") -> "pd.DataFrame"
     CSV text is read as `str` so "01234" keeps its zero, only empty fields are missing, and floats
     read back bit-exact.
     """
+    import importlib.util
     import json
 
     import pandas as pd
@@ -31,9 +32,7 @@ def dataagent_load(path: "str | io.BytesIO", spec: str = "[]") -> "pd.DataFrame"
     else:
         magic = path.getvalue()[:4]
     if magic == b"PAR1":
-        try:
-            import pyarrow  # noqa: F401
-        except ImportError:
+        if importlib.util.find_spec("pyarrow") is None:
             # The E2B template does not promise pyarrow; one install per sandbox keeps Parquet usable.
             import subprocess
             import sys
