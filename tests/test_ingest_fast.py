@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pytest
 
+from agent.ingest.csvread import _pandas
+from agent.ingest.fastcsv import read_strings
 from agent.ingest.numbers import parse_numbers
 from agent.ingest.plainnum import MIN_DISTINCT, plain_numbers
 
@@ -70,3 +73,41 @@ def test_a_column_read_by_the_shortcut_is_read_as_the_careful_path_reads_it(colu
 def test_the_shortcut_takes_the_common_big_columns() -> None:
     for column in ("ids", "ids with blanks", "amounts", "dollars"):
         assert plain_numbers(pa.array(distinct(COLUMNS[column]())), ".") is not None, column
+
+
+REGULAR_TEXTS = {
+    "plain": "a,b\n1,2\n3,4\n",
+    "quoted newline and comma": 'a,b\n"x\ny","1,5"\n"",z\n',
+    "doubled quotes": 'a,b\n"say ""hi""",2\n',
+    "crlf and lone cr": "a,b\r\n1,2\r3,4\r\n",
+    "blank and space-only lines": "a,b\n\n1,2\n   \n3,4\n",
+    "empty cells": "a,b,c\n,,\n1,,3\n",
+    "text after a closing quote": 'a,b\n"abc"def,1\n',
+    "quotes inside a field": 'a,b\nab"c"d,1\n',
+    "unicode": "ä,ß\n€,日本\n",
+    "tabs": "a\tb\n1\t2\n",
+    "no final newline": "a,b\n1,2",
+    "nul and controls": "a,b\n\x00x,\x1b[31m\n",
+}
+
+
+@pytest.mark.parametrize("name", list(REGULAR_TEXTS))
+def test_the_arrow_reader_splits_cells_as_the_careful_reader_does(name: str) -> None:
+    text = REGULAR_TEXTS[name]
+    delimiter = "\t" if "\t" in text else ","
+    width = len(text.splitlines()[0].split(delimiter))
+    fast = read_strings(text, delimiter, width)
+    try:
+        careful = _pandas(text, delimiter, width, quoted=True)
+    except pd.errors.ParserError:
+        assert fast is None
+        return
+    if fast is not None:
+        pd.testing.assert_frame_equal(fast, careful)
+
+
+def test_the_arrow_reader_declines_an_unclosed_quote_and_a_ragged_row() -> None:
+    assert read_strings('a,b\n1,"oops\n2,fine\n', ",", 2) is None
+    assert read_strings("a,b\n1,2,3\n", ",", 2) is None
+    assert read_strings("a,b\n1\n", ",", 2) is None
+    assert read_strings("a,b\n1,2\n", ",", 2) is not None
