@@ -51,6 +51,6 @@ def read_strings(text: str, delimiter: str, width: int) -> pd.DataFrame | None:
     except (pa.ArrowInvalid, pa.ArrowException):
         return None
     del data
-    frame = table.to_pandas()
+    frame: pd.DataFrame = table.to_pandas()
     frame.columns = pd.RangeIndex(width)
     return frame
