@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -19,13 +20,16 @@ from agent.ingest.dates import Dates, Undecided, parse_dates
 from agent.ingest.numbers import NULL_TOKENS, decimal_evidence, parse_numbers
 from agent.ingest.plainnum import plain_numbers
 
-# How each kind is stored in the normalized CSV and read back (see agent.ingest's loader).
+# The kinds a column can get (kept on `LoadedDataset.kinds`; the stored Parquet holds the types).
 TEXT, INTEGER, NULLABLE_INTEGER, FLOAT = "str", "int64", "Int64", "float64"
 BOOL, NULLABLE_BOOL, DATE, DATE_UTC = "bool", "boolean", "date", "date_utc"
 _EVIDENCE_SAMPLE = 2000
 _TRUE, _FALSE = frozenset({"true"}), frozenset({"false"})
 _MAX_BOOL_DISTINCT = 32
 _PADDED = re.compile(r"\n\s|\s\n")
+# What Python's str.strip() removes, spelled out for Arrow's RE2 (whose \s is ASCII only).
+_SPACE = r"[\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
+_PADDED_ARROW = f"^{_SPACE}|{_SPACE}$"
 
 
 @dataclass(frozen=True)
@@ -39,13 +43,49 @@ class Typed:
     blank_rows: np.ndarray  # rows whose every cell was empty or spaces (a "-" or "n/a" is not empty)
 
 
-@dataclass(frozen=True)
 class _Distinct:
-    codes: np.ndarray
-    raw: list[str]
-    stripped: list[str]
-    has_cr: bool
-    arrow: pa.Array | None = None  # `raw` in Arrow, for whole-column shortcuts
+    """A column's distinct values and each cell's code; held in Arrow when the column came that way,
+    and turned into Python strings only if a decision needs them (a million ids never do)."""
+
+    def __init__(self, codes: np.ndarray, raw: list[str] | None, arrow: pa.Array | None) -> None:
+        self.codes = codes
+        self._raw = raw
+        self._arrow = arrow
+        if arrow is not None:
+            self.count = len(arrow)
+            self.padded = bool(pc.any(pc.match_substring_regex(arrow, _PADDED_ARROW)).as_py())
+            self.has_cr = bool(pc.any(pc.match_substring(arrow, "\r")).as_py())
+        else:
+            joined = "\n" + "\n".join(self.raw) + "\n"
+            self.count = len(self.raw)
+            self.padded = _PADDED.search(joined) is not None
+            self.has_cr = "\r" in joined
+
+    @cached_property
+    def raw(self) -> list[str]:
+        return self._raw if self._raw is not None else self._arrow.to_pylist()  # type: ignore[union-attr]
+
+    @cached_property
+    def stripped(self) -> list[str]:
+        return [u.strip() for u in self.raw] if self.padded else self.raw
+
+    @property
+    def arrow(self) -> pa.Array | None:
+        """The values in Arrow when none needs stripping, for whole-column shortcuts."""
+        return None if self.padded else self._arrow
+
+    def head(self, n: int) -> list[str]:
+        """The first `n` stripped values."""
+        if self._arrow is None or "stripped" in self.__dict__:
+            return self.stripped[:n]
+        first = self._arrow.slice(0, n).to_pylist()
+        return [u.strip() for u in first] if self.padded else first
+
+    def empty(self) -> np.ndarray:
+        """Per distinct value: nothing but spaces?"""
+        if self.arrow is not None:
+            return np.asarray(pc.equal(self.arrow, "").to_numpy(zero_copy_only=False), dtype=bool)
+        return np.array([not v for v in self.stripped], dtype=bool)
 
 
 def type_columns(frame: pd.DataFrame, delimiter: str) -> Typed:
@@ -58,7 +98,7 @@ def type_columns(frame: pd.DataFrame, delimiter: str) -> Typed:
     distinct = {str(c): _distinct(frame[c]) for c in frame.columns}
     comma = dot = 0
     for d in distinct.values():
-        c, p = decimal_evidence(d.stripped[:_EVIDENCE_SAMPLE])
+        c, p = decimal_evidence(d.head(_EVIDENCE_SAMPLE))
         comma, dot = comma + c, dot + p
     hint = "," if comma > dot else "." if dot > comma or delimiter == "," else None
     columns: dict[str, pd.Series] = {}
@@ -67,7 +107,7 @@ def type_columns(frame: pd.DataFrame, delimiter: str) -> Typed:
     used_decimal = hint or "."  # what the file shows; a column that needed "," overrides a guess
     blank = np.ones(len(frame), dtype=bool)
     for name, d in distinct.items():
-        blank &= np.array([not v for v in d.stripped], dtype=bool)[d.codes]
+        blank &= d.empty()[d.codes]
         series, kind, note, decimal = _type_one(d, hint)
         columns[name] = series
         kinds.append((name, kind))
@@ -80,21 +120,14 @@ def type_columns(frame: pd.DataFrame, delimiter: str) -> Typed:
 
 
 def _distinct(column: pd.Series) -> _Distinct:
-    codes, raw, arrow = _factorize(column)
-    joined = "\n" + "\n".join(raw) + "\n"
-    stripped = [u.strip() for u in raw] if _PADDED.search(joined) else raw
-    return _Distinct(np.asarray(codes), raw, stripped, "\r" in joined, arrow if stripped is raw else None)
-
-
-def _factorize(column: pd.Series) -> tuple[np.ndarray, list[str], pa.Array | None]:
-    """(code per cell, distinct values in order of first appearance, the same in Arrow if at hand)."""
+    """Distinct values in order of first appearance, and each cell's code."""
     arrow = _arrow_strings(column)
     if arrow is None:
         codes, uniques = pd.factorize(column.astype(object), sort=False)
         raw = [str(u) for u in uniques] if len(uniques) and not isinstance(uniques[0], str) else list(uniques)
-        return np.asarray(codes), raw, None
+        return _Distinct(np.asarray(codes), raw, None)
     encoded = pc.dictionary_encode(arrow).combine_chunks()
-    return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary.to_pylist(), encoded.dictionary
+    return _Distinct(encoded.indices.to_numpy(zero_copy_only=False), None, encoded.dictionary)
 
 
 def _arrow_strings(column: pd.Series) -> pa.ChunkedArray | None:
@@ -108,7 +141,7 @@ def _arrow_strings(column: pd.Series) -> pa.ChunkedArray | None:
 def _type_one(d: _Distinct, hint: str | None) -> tuple[pd.Series, str, str | None, str | None]:
     """(typed values, storage kind, note, decimal mark used if numeric)."""
     # Yes/no columns hold a handful of distinct values; skip the check for the rest.
-    lowered = {s.lower() for s in d.stripped} - NULL_TOKENS if len(d.stripped) <= _MAX_BOOL_DISTINCT else set()
+    lowered = {s.lower() for s in d.stripped} - NULL_TOKENS if d.count <= _MAX_BOOL_DISTINCT else set()
     if lowered and lowered <= (_TRUE | _FALSE):
         flags = [True if s.lower() in _TRUE else False if s.lower() in _FALSE else None for s in d.stripped]
         if None in flags:
@@ -129,7 +162,7 @@ def _type_one(d: _Distinct, hint: str | None) -> tuple[pd.Series, str, str | Non
     note = None
     if isinstance(dates, Undecided):
         note = f"dates like {dates.example!r} could be day-first or month-first, so the column is kept as text"
-    # A lone CR inside a cell would end the row in the normalized CSV, which quotes only on LF.
+    # Line breaks in a cell are kept as LF, as the CSV storage of earlier releases kept them.
     raw = [r.replace("\r\n", "\n").replace("\r", "\n") for r in d.raw] if d.has_cr else d.raw
     text = np.array([r if s else np.nan for r, s in zip(raw, d.stripped, strict=True)], dtype=object)
     return pd.Series(text[d.codes], dtype=object), TEXT, note, None
