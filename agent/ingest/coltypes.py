@@ -26,6 +26,8 @@ BOOL, NULLABLE_BOOL, DATE, DATE_UTC = "bool", "boolean", "date", "date_utc"
 _EVIDENCE_SAMPLE = 2000
 _TRUE, _FALSE = frozenset({"true"}), frozenset({"false"})
 _MAX_BOOL_DISTINCT = 32
+# A big column whose first cells are mostly distinct is typed on its cells, not its distinct values.
+_SAMPLE_CELLS, _MOSTLY_DISTINCT_CELLS = 10_000, 100_000
 _PADDED = re.compile(r"\n\s|\s\n")
 # What Python's str.strip() removes, spelled out for Arrow's RE2 (whose \s is ASCII only).
 _SPACE = r"[\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
@@ -47,8 +49,11 @@ class _Distinct:
     """A column's distinct values and each cell's code; held in Arrow when the column came that way,
     and turned into Python strings only if a decision needs them (a million ids never do)."""
 
-    def __init__(self, codes: np.ndarray, raw: list[str] | None, arrow: pa.Array | None) -> None:
+    def __init__(
+        self, codes: np.ndarray, raw: list[str] | None, arrow: pa.Array | None, *, cells: bool = False
+    ) -> None:
         self.codes = codes
+        self._cells = cells  # `arrow` holds every cell, repeats included (see _MOSTLY_DISTINCT)
         self._raw = raw
         self._arrow = arrow
         if arrow is not None:
@@ -78,8 +83,17 @@ class _Distinct:
         """The first `n` stripped values."""
         if self._arrow is None or "stripped" in self.__dict__:
             return self.stripped[:n]
-        first = self._arrow.slice(0, n).to_pylist()
+        first = self._arrow.slice(0, n).to_pylist() if not self._cells else self._first_distinct(n)
         return [u.strip() for u in first] if self.padded else first
+
+    def _first_distinct(self, n: int) -> list[str]:
+        assert self._arrow is not None
+        cells = n
+        while True:
+            seen = pc.unique(self._arrow.slice(0, cells))
+            if len(seen) >= n or cells >= len(self._arrow):
+                return list(seen.slice(0, n).to_pylist())
+            cells *= 2
 
     def empty(self) -> np.ndarray:
         """Per distinct value: nothing but spaces?"""
@@ -126,6 +140,9 @@ def _distinct(column: pd.Series) -> _Distinct:
         codes, uniques = pd.factorize(column.astype(object), sort=False)
         raw = [str(u) for u in uniques] if len(uniques) and not isinstance(uniques[0], str) else list(uniques)
         return _Distinct(np.asarray(codes), raw, None)
+    if len(arrow) >= _MOSTLY_DISTINCT_CELLS and len(pc.unique(arrow.slice(0, _SAMPLE_CELLS))) * 2 > _SAMPLE_CELLS:
+        # Ids and amounts: hashing a million distinct strings would cost more than it saves.
+        return _Distinct(np.arange(len(arrow)), None, arrow.combine_chunks(), cells=True)
     encoded = pc.dictionary_encode(arrow).combine_chunks()
     return _Distinct(encoded.indices.to_numpy(zero_copy_only=False), None, encoded.dictionary)
 
