@@ -7,6 +7,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from agent.ingest import ingest
 from agent.ingest.csvread import _pandas
 from agent.ingest.fastcsv import read_strings
 from agent.ingest.numbers import parse_numbers
@@ -111,3 +112,15 @@ def test_the_arrow_reader_declines_an_unclosed_quote_and_a_ragged_row() -> None:
     assert read_strings("a,b\n1,2,3\n", ",", 2) is None
     assert read_strings("a,b\n1\n", ",", 2) is None
     assert read_strings("a,b\n1,2\n", ",", 2) is not None
+
+
+def test_a_big_file_of_mostly_distinct_values_is_typed_as_a_small_one_would_be() -> None:
+    rows = 120_000
+    ids = [str(i) for i in range(1, rows)] + ["007"]  # one id with a leading zero: the column stays text
+    prices = [f"${i * 1.25:,.2f}" for i in range(rows)]
+    text = "id,price,qty\n" + "".join(f'{i},"{p}",{n % 7}\n' for i, p, n in zip(ids, prices, range(rows), strict=True))
+    ds = ingest("big.csv", text.encode(), max_bytes=1 << 30)
+    assert dict(ds.kinds) == {"id": "str", "price": "float64", "qty": "int64"}
+    assert ds.frame["id"].iloc[-1] == "007" and ds.frame["id"].iloc[0] == "1"
+    assert ds.frame["price"].iloc[-1] == (rows - 1) * 1.25
+    assert "column 'price': the $ sign was removed" in ds.warnings
