@@ -50,7 +50,7 @@ class Datasets:
         return tuple(out)
 
     async def _store_one(self, thread: str, parsed: ParsedFile, var: str) -> DatasetRecord:
-        file_name = f"{var}.csv"
+        file_name = f"{var}.{parsed.dataset.stored_format}"
         sha = await self._store.put_blob(parsed.blob, thread)
         record = DatasetRecord(
             name=parsed.dataset.name,

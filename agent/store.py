@@ -60,8 +60,8 @@ class DatasetRecord:
 
     name: str  # the file name the user uploaded
     var_name: str  # the DataFrame's name in the sandbox
-    blob_sha256: str  # of the normalized CSV stored under blob:{sha}
-    file_name: str  # the normalized file's name in the sandbox data dir
+    blob_sha256: str  # of the stored dataset (Parquet; a normalized CSV before) under blob:{sha}
+    file_name: str  # the stored file's name in the sandbox data dir
     load_code: str  # Python that loads the file into `var_name`
     profile_text: str  # what the model is shown (`agent.profile.profile_text` at ingest)
     profile: DatasetProfile

@@ -8,10 +8,13 @@ import hashlib
 import io
 import math
 import zipfile
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from agent.errors import DatasetError
@@ -217,9 +220,17 @@ def test_dates_that_could_be_day_or_month_first_stay_text_with_a_warning() -> No
     assert any("day-first or month-first" in w for w in ds.warnings)
 
 
-def test_normalized_csv_is_utf8_comma_point_and_iso_dates() -> None:
+def test_the_stored_dataset_is_parquet_with_each_column_typed() -> None:
     ds = load("Kunde;Betrag;Datum\nMüller;1.234,56;31.01.2024\n".encode("cp1252"))
-    assert ds.normalized_csv.decode("utf-8").splitlines() == ["Kunde,Betrag,Datum", "Müller,1234.56,2024-01-31"]
+    assert ds.stored_format == "parquet"
+    table = pq.read_table(io.BytesIO(ds.stored))
+    assert table.column_names == ["Kunde", "Betrag", "Datum"]
+    assert pa.types.is_string(table.schema.field("Kunde").type) or pa.types.is_large_string(
+        table.schema.field("Kunde").type
+    )
+    assert table.schema.field("Betrag").type == pa.float64()
+    assert pa.types.is_timestamp(table.schema.field("Datum").type)
+    assert table.to_pylist() == [{"Kunde": "Müller", "Betrag": 1234.56, "Datum": datetime(2024, 1, 31)}]
 
 
 # --- compressed files -----------------------------------------------------------------------------
@@ -327,8 +338,8 @@ def test_var_name_is_a_usable_python_identifier(file_name: str, expected: str) -
 
 
 def run_load_code(ds: LoadedDataset, tmp_path: Path, var: str | None = None) -> dict[str, Any]:
-    path = tmp_path / "normalized.csv"
-    path.write_bytes(ds.normalized_csv)
+    path = tmp_path / "stored.parquet"
+    path.write_bytes(ds.stored)
     namespace: dict[str, Any] = {}
     exec(ds.load_code(str(path), var), namespace)
     return namespace
@@ -355,8 +366,8 @@ def test_load_code_is_safe_with_hostile_column_names_and_paths(tmp_path: Path) -
     ds = load(header + "\n1,2,3,4\n", "evil.csv")
     weird = tmp_path / 'it\'s "here"'
     weird.mkdir()
-    path = weird / "data.csv"
-    path.write_bytes(ds.normalized_csv)
+    path = weird / "data.parquet"
+    path.write_bytes(ds.stored)
     namespace: dict[str, Any] = {}
     exec(ds.load_code(str(path), "frame"), namespace)
     assert list(namespace["frame"].columns) == evil

@@ -168,7 +168,7 @@ async def test_a_dataset_with_dates_loads_in_the_sandbox_with_pyarrow_present(sa
         b"day,at,city,amount\n2024-07-21,2024-07-21T10:00:00Z,Paris,10\n2024-07-22,2024-07-22T11:30:00+02:00,Lyon,12\n"
     )
     loaded = ingest("sales.csv", csv, max_bytes=10**6)
-    path = await sandbox.upload("sales.csv", loaded.normalized_csv)
+    path = await sandbox.upload("sales.csv", loaded.stored)
     check = "import pyarrow\nprint(sales['day'].dt.day.sum(), sales['at'].dt.hour.tolist(), sales['amount'].sum())"
     execution = await sandbox.run(loaded.load_code(path) + check, timeout=120)
     assert execution.error is None, execution.error

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
 
+from agent.datasets import Datasets
+from agent.ingest import ingest
+from agent.profile import profile
+from agent.sandbox.base import DATA_DIR
 from agent.sandbox.e2b import E2BSandboxProvider
 from agent.sessions import Sessions
-from agent.store import Store
+from agent.store import DatasetRecord, Store
 
 THREAD = "C9:1700000000.000200"
 
@@ -51,3 +57,35 @@ async def test_an_expired_e2b_sandbox_is_resurrected_with_replayed_cells(
     assert resurrected is True
     await later.forget(THREAD)
     await sessions.aclose()
+
+
+# The loader the release before Parquet storage shipped in every record's load code, byte for byte.
+LEGACY_CSV_LOADER = (Path(__file__).parent / "legacy" / "csv_loader_release1.py.txt").read_text()
+
+
+async def test_a_dataset_the_previous_release_stored_as_csv_still_loads_next_to_a_parquet_one(
+    store: Store, e2b_provider: E2BSandboxProvider
+) -> None:
+    csv = b"zip,amount,when\n01234,1.5,2024-01-31\n80331,,2024-02-01\n"
+    spec = json.dumps([["zip", "str"], ["amount", "float64"], ["when", "date"]])
+    sha = await store.put_blob(csv, THREAD)
+    old = DatasetRecord(
+        name="sales.csv",
+        var_name="sales",
+        blob_sha256=sha,
+        file_name="sales.csv",
+        load_code=f"{LEGACY_CSV_LOADER}\nsales = dataagent_load({DATA_DIR + '/sales.csv'!r}, {spec!r})\n"
+        "del dataagent_load\n",
+        profile_text="",
+        profile=profile(ingest("sales.csv", csv, max_bytes=1 << 20)),
+        rows=2,
+        columns=("zip", "amount", "when"),
+    )
+    await store.add_dataset(THREAD, old)
+    new, _ = await Datasets(store, max_bytes=1 << 20).add(THREAD, "stock.csv", b"sku,n\n007,1\n008,2\n")
+    assert new.file_name.endswith(".parquet")
+    sessions = Sessions(store, e2b_provider)
+    code = "print(sales['zip'].tolist(), sales['amount'].sum(), sales['when'].dt.day.tolist(), stock['n'].sum())"
+    execution, _ = await sessions.run(THREAD, code, timeout=30)
+    assert execution.stdout.strip() == "['01234', '80331'] 1.5 [31, 1] 3"
+    await sessions.forget(THREAD)

@@ -2,7 +2,7 @@
 
 formats (which reader) → sniff (size, compression, encoding) → csvread (delimiter, header) → coltypes
 (numbers, dates), or excel / columnar / jsonread for workbooks, Parquet/Feather and JSON → pipeline.finish
-→ normalized CSV → loader (the same function here and in the sandbox) → frame
+→ Parquet → loader (the same function here and in the sandbox) → frame
 """
 
 from agent.ingest.pipeline import LoadedDataset, ingest, ingest_file, var_name_for

@@ -1,27 +1,37 @@
 """Deciding what each column of strings holds: yes/no, integers, numbers, dates or text.
 
-Work is done on each column's distinct values (`pd.factorize`), so a million rows with a few
-thousand distinct values cost a few thousand parses, and results are spread back with `take`.
+Work is done on each column's distinct values (Arrow's dictionary encoding, in C++), so a million
+rows with a few thousand distinct values cost a few thousand parses, and results are spread back
+with `take`.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from agent.ingest.dates import Dates, Undecided, parse_dates
 from agent.ingest.numbers import NULL_TOKENS, decimal_evidence, parse_numbers
+from agent.ingest.plainnum import plain_numbers
 
-# How each kind is stored in the normalized CSV and read back (see agent.ingest's loader).
+# The kinds a column can get (kept on `LoadedDataset.kinds`; the stored Parquet holds the types).
 TEXT, INTEGER, NULLABLE_INTEGER, FLOAT = "str", "int64", "Int64", "float64"
 BOOL, NULLABLE_BOOL, DATE, DATE_UTC = "bool", "boolean", "date", "date_utc"
 _EVIDENCE_SAMPLE = 2000
 _TRUE, _FALSE = frozenset({"true"}), frozenset({"false"})
 _MAX_BOOL_DISTINCT = 32
+# A big column whose first cells are mostly distinct is typed on its cells, not its distinct values.
+_SAMPLE_CELLS, _MOSTLY_DISTINCT_CELLS = 10_000, 100_000
 _PADDED = re.compile(r"\n\s|\s\n")
+# What Python's str.strip() removes, spelled out for Arrow's RE2 (whose \s is ASCII only).
+_SPACE = r"[\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
+_PADDED_ARROW = f"^{_SPACE}|{_SPACE}$"
 
 
 @dataclass(frozen=True)
@@ -35,12 +45,61 @@ class Typed:
     blank_rows: np.ndarray  # rows whose every cell was empty or spaces (a "-" or "n/a" is not empty)
 
 
-@dataclass(frozen=True)
 class _Distinct:
-    codes: np.ndarray
-    raw: list[str]
-    stripped: list[str]
-    has_cr: bool
+    """A column's distinct values and each cell's code; held in Arrow when the column came that way,
+    and turned into Python strings only if a decision needs them (a million ids never do)."""
+
+    def __init__(
+        self, codes: np.ndarray, raw: list[str] | None, arrow: pa.Array | None, *, cells: bool = False
+    ) -> None:
+        self.codes = codes
+        self._cells = cells  # `arrow` holds every cell, repeats included (see _MOSTLY_DISTINCT)
+        self._raw = raw
+        self._arrow = arrow
+        if arrow is not None:
+            self.count = len(arrow)
+            self.padded = bool(pc.any(pc.match_substring_regex(arrow, _PADDED_ARROW)).as_py())
+            self.has_cr = bool(pc.any(pc.match_substring(arrow, "\r")).as_py())
+        else:
+            joined = "\n" + "\n".join(self.raw) + "\n"
+            self.count = len(self.raw)
+            self.padded = _PADDED.search(joined) is not None
+            self.has_cr = "\r" in joined
+
+    @cached_property
+    def raw(self) -> list[str]:
+        return self._raw if self._raw is not None else self._arrow.to_pylist()  # type: ignore[union-attr]
+
+    @cached_property
+    def stripped(self) -> list[str]:
+        return [u.strip() for u in self.raw] if self.padded else self.raw
+
+    @property
+    def arrow(self) -> pa.Array | None:
+        """The values in Arrow when none needs stripping, for whole-column shortcuts."""
+        return None if self.padded else self._arrow
+
+    def head(self, n: int) -> list[str]:
+        """The first `n` stripped values."""
+        if self._arrow is None or "stripped" in self.__dict__:
+            return self.stripped[:n]
+        first = self._arrow.slice(0, n).to_pylist() if not self._cells else self._first_distinct(n)
+        return [u.strip() for u in first] if self.padded else first
+
+    def _first_distinct(self, n: int) -> list[str]:
+        assert self._arrow is not None
+        cells = n
+        while True:
+            seen = pc.unique(self._arrow.slice(0, cells))
+            if len(seen) >= n or cells >= len(self._arrow):
+                return list(seen.slice(0, n).to_pylist())
+            cells *= 2
+
+    def empty(self) -> np.ndarray:
+        """Per distinct value: nothing but spaces?"""
+        if self.arrow is not None:
+            return np.asarray(pc.equal(self.arrow, "").to_numpy(zero_copy_only=False), dtype=bool)
+        return np.array([not v for v in self.stripped], dtype=bool)
 
 
 def type_columns(frame: pd.DataFrame, delimiter: str) -> Typed:
@@ -53,7 +112,7 @@ def type_columns(frame: pd.DataFrame, delimiter: str) -> Typed:
     distinct = {str(c): _distinct(frame[c]) for c in frame.columns}
     comma = dot = 0
     for d in distinct.values():
-        c, p = decimal_evidence(d.stripped[:_EVIDENCE_SAMPLE])
+        c, p = decimal_evidence(d.head(_EVIDENCE_SAMPLE))
         comma, dot = comma + c, dot + p
     hint = "," if comma > dot else "." if dot > comma or delimiter == "," else None
     columns: dict[str, pd.Series] = {}
@@ -62,7 +121,7 @@ def type_columns(frame: pd.DataFrame, delimiter: str) -> Typed:
     used_decimal = hint or "."  # what the file shows; a column that needed "," overrides a guess
     blank = np.ones(len(frame), dtype=bool)
     for name, d in distinct.items():
-        blank &= np.array([not v for v in d.stripped], dtype=bool)[d.codes]
+        blank &= d.empty()[d.codes]
         series, kind, note, decimal = _type_one(d, hint)
         columns[name] = series
         kinds.append((name, kind))
@@ -75,23 +134,38 @@ def type_columns(frame: pd.DataFrame, delimiter: str) -> Typed:
 
 
 def _distinct(column: pd.Series) -> _Distinct:
-    codes, uniques = pd.factorize(column.astype(object), sort=False)
-    raw = [str(u) for u in uniques] if len(uniques) and not isinstance(uniques[0], str) else list(uniques)
-    joined = "\n" + "\n".join(raw) + "\n"
-    stripped = [u.strip() for u in raw] if _PADDED.search(joined) else raw
-    return _Distinct(np.asarray(codes), raw, stripped, "\r" in joined)
+    """Distinct values in order of first appearance, and each cell's code."""
+    arrow = _arrow_strings(column)
+    if arrow is None:
+        codes, uniques = pd.factorize(column.astype(object), sort=False)
+        raw = [str(u) for u in uniques] if len(uniques) and not isinstance(uniques[0], str) else list(uniques)
+        return _Distinct(np.asarray(codes), raw, None)
+    if len(arrow) >= _MOSTLY_DISTINCT_CELLS and len(pc.unique(arrow.slice(0, _SAMPLE_CELLS))) * 2 > _SAMPLE_CELLS:
+        # Ids and amounts: hashing a million distinct strings would cost more than it saves.
+        return _Distinct(np.arange(len(arrow)), None, arrow.combine_chunks(), cells=True)
+    encoded = pc.dictionary_encode(arrow).combine_chunks()
+    return _Distinct(encoded.indices.to_numpy(zero_copy_only=False), None, encoded.dictionary)
+
+
+def _arrow_strings(column: pd.Series) -> pa.ChunkedArray | None:
+    """The column as Arrow strings without nulls, or None when it is held otherwise."""
+    if not isinstance(column.array, pd.arrays.ArrowStringArray):
+        return None
+    arrow = pa.chunked_array(pa.array(column.array))
+    return arrow if arrow.null_count == 0 else None
 
 
 def _type_one(d: _Distinct, hint: str | None) -> tuple[pd.Series, str, str | None, str | None]:
     """(typed values, storage kind, note, decimal mark used if numeric)."""
     # Yes/no columns hold a handful of distinct values; skip the check for the rest.
-    lowered = {s.lower() for s in d.stripped} - NULL_TOKENS if len(d.stripped) <= _MAX_BOOL_DISTINCT else set()
+    lowered = {s.lower() for s in d.stripped} - NULL_TOKENS if d.count <= _MAX_BOOL_DISTINCT else set()
     if lowered and lowered <= (_TRUE | _FALSE):
         flags = [True if s.lower() in _TRUE else False if s.lower() in _FALSE else None for s in d.stripped]
         if None in flags:
             return pd.Series(pd.array(flags, dtype="boolean").take(d.codes)), NULLABLE_BOOL, None, None
         return pd.Series(np.array(flags, dtype=bool)[d.codes]), BOOL, None, None
-    numbers = parse_numbers(d.stripped, hint)
+    numbers = plain_numbers(d.arrow, hint) if d.arrow is not None else None
+    numbers = numbers or parse_numbers(d.stripped, hint)
     if numbers is not None:
         missing = numbers.missing[d.codes]
         values = numbers.values[d.codes]
@@ -105,7 +179,7 @@ def _type_one(d: _Distinct, hint: str | None) -> tuple[pd.Series, str, str | Non
     note = None
     if isinstance(dates, Undecided):
         note = f"dates like {dates.example!r} could be day-first or month-first, so the column is kept as text"
-    # A lone CR inside a cell would end the row in the normalized CSV, which quotes only on LF.
+    # Line breaks in a cell are kept as LF, as the CSV storage of earlier releases kept them.
     raw = [r.replace("\r\n", "\n").replace("\r", "\n") for r in d.raw] if d.has_cr else d.raw
     text = np.array([r if s else np.nan for r, s in zip(raw, d.stripped, strict=True)], dtype=object)
     return pd.Series(text[d.codes], dtype=object), TEXT, note, None

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from agent.errors import DatasetError
+from agent.ingest.fastcsv import read_strings
 
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -194,6 +195,9 @@ def _drop_lines(text: str, lines: int) -> str:
 
 def _read_frame(rest: str, shape: _Shape, warnings: list[str]) -> pd.DataFrame:
     if not shape.ragged:
+        fast = read_strings(rest, shape.delimiter, shape.width)
+        if fast is not None:
+            return fast
         try:
             return _pandas(rest, shape.delimiter, shape.width, quoted=True)
         except pd.errors.ParserError:

@@ -14,16 +14,31 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-def dataagent_load(path: "str | io.BytesIO", spec: str) -> "pd.DataFrame":
-    """Read a normalized CSV with the column kinds in `spec` (JSON list of [name, kind]).
+def dataagent_load(path: "str | io.BytesIO", spec: str = "[]") -> "pd.DataFrame":
+    """Read a stored dataset: Parquet (types kept in the file) or a normalized CSV with the column
+    kinds in `spec` (JSON list of [name, kind]), as the release before Parquet stored them.
 
-    Text is read as `str` so "01234" keeps its zero, only empty fields are missing, and floats read
-    back bit-exact.
+    CSV text is read as `str` so "01234" keeps its zero, only empty fields are missing, and floats
+    read back bit-exact.
     """
+    import importlib.util
     import json
 
     import pandas as pd
 
+    if isinstance(path, str):
+        with open(path, "rb") as probe:
+            magic = probe.read(4)
+    else:
+        magic = path.getvalue()[:4]
+    if magic == b"PAR1":
+        if importlib.util.find_spec("pyarrow") is None:
+            # The E2B template does not promise pyarrow; one install per sandbox keeps Parquet usable.
+            import subprocess
+            import sys
+
+            subprocess.run([sys.executable, "-m", "pip", "install", "-q", "pyarrow"], check=True, capture_output=True)
+        return pd.read_parquet(path, engine="pyarrow")
     columns = json.loads(spec)
     as_text = ("str", "date", "date_utc")
     dtype: dict[str, type[str] | str] = {name: (str if kind in as_text else kind) for name, kind in columns}

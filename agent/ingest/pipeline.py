@@ -1,10 +1,11 @@
-"""Turn an uploaded file into a clean DataFrame and the normalized CSV the sandbox loads.
+"""Turn an uploaded file into a clean DataFrame and the Parquet file the sandbox loads.
 
     bytes ─ sniff (size, compression, binary/HTML, encoding) ─ csvread (delimiter, title lines,
-    header, ragged rows) ─ coltypes (numbers, dates, yes/no) ─ normalized CSV ─ loader ─ frame
+    header, ragged rows) ─ coltypes (numbers, dates, yes/no) ─ Parquet (zstd) ─ loader ─ frame
 
 The frame is produced by the very loader (`agent.ingest.loader`) that `LoadedDataset.load_code` ships to
-the sandbox, run on the normalized CSV, so what the profile describes is what the model's code will see.
+the sandbox, run on the stored Parquet, so what the profile describes is what the model's code will see.
+Parquet keeps every column's type, so the sandbox needs no column spec.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import inspect
 import io
-import json
 import keyword
 import re
 import unicodedata
@@ -47,6 +47,7 @@ from agent.ingest.sniff import read_text
 
 # The loader's own source is what the sandbox runs, so host and sandbox read a dataset identically.
 LOADER_SOURCE = inspect.getsource(loader.dataagent_load)
+STORED_FORMAT = "parquet"
 
 _COMPRESSED = (".gz", ".gzip", ".zip", ".bz2", ".xz")
 _TABULAR: tuple[str, ...] = (".csv", ".tsv", ".tab", ".txt", ".dat", ".psv")
@@ -102,7 +103,7 @@ class LoadedDataset:
     name: str
     var_name: str
     frame: pd.DataFrame = field(repr=False, compare=False)
-    normalized_csv: bytes = field(repr=False)
+    stored: bytes = field(repr=False)
     encoding: str
     delimiter: str
     decimal: str
@@ -110,12 +111,13 @@ class LoadedDataset:
     warnings: tuple[str, ...]
     sha256: str
     kinds: tuple[tuple[str, str], ...] = ()
+    stored_format: str = STORED_FORMAT
 
     def load_code(self, path: str, var_name: str | None = None) -> str:
-        """Python that loads the normalized CSV at `path` into a DataFrame named `var_name`.
+        """Python that loads the stored file at `path` into a DataFrame named `var_name`.
 
-        Column names and the path enter the source only as string literals (`repr` of JSON), so
-        a hostile name cannot inject code.
+        The path enters the source only as a string literal (`repr`), so a hostile name cannot
+        inject code; column names travel inside the Parquet file, never in the source.
 
         Raises:
             ValueError: `var_name` is not a plain Python identifier.
@@ -123,8 +125,7 @@ class LoadedDataset:
         var = var_name or self.var_name
         if not var.isidentifier() or keyword.iskeyword(var):
             raise ValueError(f"not a usable variable name: {var!r}")
-        spec = json.dumps([list(k) for k in self.kinds], ensure_ascii=True)
-        return f"{LOADER_SOURCE}\n{var} = dataagent_load({str(path)!r}, {spec!r})\ndel dataagent_load\n"
+        return f"{LOADER_SOURCE}\n{var} = dataagent_load({str(path)!r})\ndel dataagent_load\n"
 
 
 def ingest(name: str, data: bytes, *, max_bytes: int) -> LoadedDataset:
@@ -213,9 +214,14 @@ def _workbook(name: str, data: bytes, *, max_bytes: int) -> tuple[LoadedDataset,
 def _ingest(name: str, data: bytes, *, max_bytes: int) -> LoadedDataset:
     text = read_text(name, data, max_bytes=max_bytes)
     table = read_table(name, text.text)
+    encoding, text_warnings = text.encoding, text.warnings
+    # Each stage's input is dropped as soon as the next holds the data, so peak memory stays near
+    # two copies of the file, not one per stage.
+    del text
     typed = type_columns(table.frame, table.delimiter)
-    read = ReadAs(text.encoding, table.delimiter, typed.decimal, table.skipped_lines)
-    warnings = (*text.warnings, *table.warnings, *typed.warnings)
+    read = ReadAs(encoding, table.delimiter, typed.decimal, table.skipped_lines)
+    warnings = (*text_warnings, *table.warnings, *typed.warnings)
+    del table
     return finish(name, var_name_for(name), typed.frame, data, read, warnings, blank=typed.blank_rows)
 
 
@@ -239,7 +245,7 @@ def finish(
     *,
     blank: np.ndarray | None = None,
 ) -> LoadedDataset:
-    """Every format's last step: drop blank rows, normalize, load back with the sandbox's loader.
+    """Every format's last step: drop blank rows, store as Parquet, load back with the sandbox's loader.
 
     Args:
         frame: typed columns (numbers, dates, booleans as such; text as str with NaN for missing).
@@ -261,14 +267,13 @@ def finish(
     if dropped:
         notes.append(f"dropped {dropped} empty row{'' if dropped == 1 else 's'}")
     frame, kinds = _with_kinds(frame)
-    normalized = frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
-    spec = json.dumps([list(k) for k in kinds], ensure_ascii=True)
-    loaded = loader.dataagent_load(io.BytesIO(normalized), spec)
+    stored = to_parquet(frame)
+    del frame
     return LoadedDataset(
         name=name,
         var_name=var_name,
-        frame=loaded,
-        normalized_csv=normalized,
+        frame=loader.dataagent_load(io.BytesIO(stored)),
+        stored=stored,
         encoding=read.encoding,
         delimiter=read.delimiter,
         decimal=read.decimal,
@@ -305,6 +310,13 @@ def _kind_of(column: pd.Series) -> tuple[pd.Series, str]:
     if pd.api.types.is_float_dtype(dtype):
         return column.astype("float64"), FLOAT
     return column, TEXT
+
+
+def to_parquet(frame: pd.DataFrame) -> bytes:
+    """A typed frame as the Parquet bytes a dataset is stored as (zstd, no index)."""
+    out = io.BytesIO()
+    frame.to_parquet(out, engine="pyarrow", compression="zstd", index=False)
+    return out.getvalue()
 
 
 def var_name_for(file_name: str) -> str:

@@ -217,8 +217,8 @@ def _parse(request: ParseRequest, data: bytes) -> tuple[tuple[ParsedFile, ...], 
     heads, blobs = [], []
     for loaded in ingest_file(request.name, data, max_bytes=request.max_bytes):
         prof = profile(loaded)
-        blobs.append(loaded.normalized_csv)
-        bare = dataclasses.replace(loaded, frame=loaded.frame.iloc[:0], normalized_csv=b"")
+        blobs.append(loaded.stored)
+        bare = dataclasses.replace(loaded, frame=loaded.frame.iloc[:0], stored=b"")
         heads.append(
             ParsedFile(dataset=bare, blob=b"", profile=prof, profile_text=profile_text(prof), rows=len(loaded.frame))
         )

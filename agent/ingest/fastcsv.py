@@ -1,0 +1,56 @@
+"""Splitting a well-formed CSV into string columns with Arrow's multithreaded C++ reader.
+
+Used only for a file whose sample shows one field count on every row. Arrow refuses, rather than
+guesses at, anything it cannot split the way the careful reader in `agent.ingest.csvread` would
+(a row of another width, a quote never closed), and then this returns None and the careful reader
+takes the file, so what a user sees never depends on which reader ran.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+# Arrow splits the text into blocks it parses in parallel; a block must hold whole rows.
+_BLOCK_BYTES = 1 << 24
+
+
+def read_strings(text: str, delimiter: str, width: int) -> pd.DataFrame | None:
+    """Every record as `width` string cells ("" when empty), columns numbered from 0, or None."""
+    quotes = text.count('"')
+    if quotes % 2:
+        return None  # a quote left open, which Arrow would run to the end of the file
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: the careful reader copes
+        return None
+    names = [str(i) for i in range(width)]
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=_BLOCK_BYTES),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter,
+                quote_char='"',
+                double_quote=True,
+                escape_char=False,
+                # Only a quoted cell can hold a line break; without quote marks Arrow may cut anywhere.
+                newlines_in_values=quotes > 0,
+                ignore_empty_lines=True,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.large_string()),
+                null_values=[],
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException):
+        return None
+    del data
+    frame: pd.DataFrame = table.to_pandas()
+    frame.columns = pd.RangeIndex(width)
+    return frame
