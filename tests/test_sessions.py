@@ -82,7 +82,7 @@ async def test_a_dataset_the_previous_release_stored_as_csv_still_loads_next_to_
         columns=("zip", "amount", "when"),
     )
     await store.add_dataset(THREAD, old)
-    new, _ = await Datasets(store, max_bytes=1 << 20).add(THREAD, "stock.csv", b"sku,n\n007,1\n008,2\n")
+    ((new, _),) = await Datasets(store, max_bytes=1 << 20).add(THREAD, "stock.csv", b"sku,n\n007,1\n008,2\n")
     assert new.file_name.endswith(".parquet")
     sessions = Sessions(store, e2b_provider)
     code = "print(sales['zip'].tolist(), sales['amount'].sum(), sales['when'].dt.day.tolist(), stock['n'].sum())"
