@@ -17,6 +17,7 @@ from dotenv import dotenv_values
 from agent.engine import Mode
 from agent.errors import ConfigError
 from agent.llm.base import ReasoningEffort
+from agent.privacy import PRIVACY_MODES, Privacy
 
 DEFAULT_MODEL = "openai/gpt-oss-120b"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -120,6 +121,8 @@ class Settings:
     analyst_mode: Mode = "auto"
     max_steps: int = 8
     reasoning_effort: ReasoningEffort | None = None
+    llm_data: Privacy = "full"
+    admin_user_ids: frozenset[str] = frozenset()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -153,6 +156,8 @@ class Settings:
             analyst_mode=_choice(env, "ANALYST_MODE", MODES, "auto"),
             max_steps=_int(env, "MAX_STEPS", 8),
             reasoning_effort=_choice(env, "LLM_REASONING_EFFORT", EFFORTS, None),
+            llm_data=_choice(env, "LLM_DATA", {m: m for m in PRIVACY_MODES}, "full"),
+            admin_user_ids=frozenset(u.strip() for u in env.get("ADMIN_USER_IDS", "").split(",") if u.strip()),
         )
 
     @classmethod
