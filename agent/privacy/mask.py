@@ -18,6 +18,8 @@ from agent.privacy.values import ValueIndex
 from agent.privacy.vault import PLACEHOLDER, Vault
 
 _FENCE = re.compile(r"(```[^\n]*\n)(.*?)(```)", re.DOTALL)
+# A word cut short where pandas truncates a cell ("renew...") or a slice ends a line ("Peli").
+_CUT_WORD = re.compile(r"(?<!\w)[^\W\d_]\w{2,}(?=\.\.\.|…|[ \t]*$)", re.MULTILINE)
 
 
 @dataclass
@@ -48,7 +50,8 @@ class Masker:
             label = labels.get(match.group().lower())
             if label is not None and not PLACEHOLDER.fullmatch(match.group()):
                 found.append(Span(match.start(), match.end(), label))
-        return found
+        cut = [Span(m.start(), m.end(), "PART") for m in _CUT_WORD.finditer(text) if self.values.completes(m.group())]
+        return _merge(found, cut)
 
     def unmask(self, text: str) -> str:
         """The model's prose with the real values back (a placeholder it made up stays as it is)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import re
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
 
@@ -40,6 +41,16 @@ class ValueIndex:
 
     labels: dict[str, str]
     pattern: re.Pattern[str] | None
+    keys: tuple[str, ...] = ()  # the labels' keys, sorted, to find what a word cut short was part of
+    kept: frozenset[str] = frozenset()  # words never masked: column and DataFrame names, Python's own
+
+    def completes(self, fragment: str) -> bool:
+        """Whether some value or word starts with `fragment` (any case): a cut-off piece of the data."""
+        low = fragment.lower()
+        if low in self.kept:
+            return False
+        at = bisect_left(self.keys, low)
+        return at < len(self.keys) and self.keys[at].startswith(low)
 
 
 def build_index(frames: list[tuple[DatasetRecord, pd.DataFrame]]) -> ValueIndex:
@@ -61,7 +72,7 @@ def build_index(frames: list[tuple[DatasetRecord, pd.DataFrame]]) -> ValueIndex:
     for word, _ in words.most_common(MAX_WORDS):
         if word not in keep and len(word) >= _MIN_WORD:
             labels.setdefault(word, "WORD")
-    return ValueIndex(labels, _pattern(labels) if labels else None)
+    return ValueIndex(labels, _pattern(labels) if labels else None, tuple(sorted(labels)), frozenset(keep))
 
 
 def read_text_columns(record: DatasetRecord, data: bytes) -> pd.DataFrame:
