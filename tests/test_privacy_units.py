@@ -104,3 +104,13 @@ def test_the_value_index_is_bounded() -> None:
     frame = pd.DataFrame({"id": [f"customer-{n:07d}" for n in range(MAX_VALUES * 3)]})
     index = build_index([(_record(("id",)), frame)])
     assert len(index.labels) == MAX_VALUES
+
+
+async def test_forget_takes_the_placeholders_with_it(store: Store) -> None:
+    m = await masker(store)
+    m.mask("a@example.com")
+    await m.vault.save()
+    key = store.key("t", "C1:1.0", "placeholders")
+    assert await store.redis.exists(key) and 0 < await store.redis.ttl(key) <= store.ttl_s
+    await store.forget("C1:1.0")
+    assert not await store.redis.exists(key)
