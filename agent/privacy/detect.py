@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -36,16 +37,18 @@ _NINO = re.compile(
 _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.]|\.\d)")
 _IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{1,4}:){1,7}(?::|(?::[0-9A-Fa-f]{1,4}){1,7}|[0-9A-Fa-f]{1,4})(?![\w:])")
 # International (+44 20 7946 0958), North American ((415) 555-0132, 415-555-0132, 415.555.0132) and
-# trunk-prefixed national numbers (020 7946 0958, 07700 900123). A bare run of digits is never a phone.
+# UK national numbers (020 7946 0958, 07700 900123; the plan has no 04 or 06 ranges). A bare run of digits is never a phone.
 _PHONE = re.compile(
     r"(?<![\w+-])(?:"
-    r"\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]\d{2,4}){1,4}"
+    r"\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]\d{2,8}){1,4}"
     r"|\(\d{3}\) ?\d{3}[ .-]\d{4}"
     r"|\d{3}([.-])\d{3}\1\d{4}"
-    r"|0\d{2,4} \d{3,4} ?\d{3,4}"
+    r"|0[1-35789]\d{1,3} \d{3,4} ?\d{3,4}"
     r")(?![\w-]|\.\d)"
 )
 # Issuer prefixes of the major card networks (Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay).
+# "build 4.2.1.7" and "v1.2.3.4" are versions, not addresses.
+_VERSION_BEFORE = re.compile(r"(?:build|version|release|ver|v)[ .]?\Z", re.IGNORECASE)
 _CARD_PREFIX = re.compile(r"^(?:4|5[1-5]|2[2-7]|3[47]|6011|64[4-9]|65|35|3[068]|62)")
 _IBAN_LENGTHS = {"DE": 22, "GB": 22, "FR": 27, "ES": 24, "IT": 27, "NL": 18, "BE": 16, "CH": 21, "AT": 20}
 
@@ -114,15 +117,21 @@ KINDS = ("EMAIL", "PHONE", "CARD", "IBAN", "IP", "SSN", "NINO")
 
 def find_pii(text: str) -> list[Span]:
     """Every piece of personal data in `text`, in order, without overlaps."""
+    starts: list[int] = []  # of the spans taken so far, sorted; they never overlap, so neither do their ends
     taken: list[Span] = []
     for kind, pattern, valid in _DETECTORS:
         for span in _candidates(text, kind, pattern, valid):
-            if not any(span.start < t.end and t.start < span.end for t in taken):
-                taken.append(span)
-    return sorted(taken, key=lambda s: s.start)
+            at = bisect_right(starts, span.start)
+            if (at and taken[at - 1].end > span.start) or (at < len(taken) and taken[at].start < span.end):
+                continue
+            starts.insert(at, span.start)
+            taken.insert(at, span)
+    return taken
 
 
 def _candidates(text: str, kind: Kind, pattern: re.Pattern[str], valid: Callable[[str], bool]) -> Iterator[Span]:
     for match in pattern.finditer(text):
-        if valid(match.group()):
+        if valid(match.group()) and not (
+            kind == "IP" and _VERSION_BEFORE.search(text, max(0, match.start() - 9), match.start())
+        ):
             yield Span(match.start(), match.end(), kind)
