@@ -96,8 +96,8 @@ async def test_schema_values_mask_whole_cut_and_any_case(store: Store) -> None:
     shown = m.mask("ZARAGOZA 2\nMaribel Quintanilla asked about the Flumox subscri...\nregion North\n  Peli")
     for leaked in ("ZARAGOZA", "Maribel", "Quintanilla", "Flumox", "subscri", "Peli"):
         assert leaked.lower() not in shown.lower(), shown
-    # Column names, values of other datasets and short words stay readable; words of the notes do not.
-    assert "region North" in shown and " the " in shown and "asked" not in shown
+    # Column names, values of other datasets and the common words of our own prompts stay readable.
+    assert "region North" in shown and " asked about the " in shown
 
 
 def test_the_value_index_is_bounded() -> None:

@@ -37,7 +37,8 @@ _NINO = re.compile(
 _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.]|\.\d)")
 _IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{1,4}:){1,7}(?::|(?::[0-9A-Fa-f]{1,4}){1,7}|[0-9A-Fa-f]{1,4})(?![\w:])")
 # International (+44 20 7946 0958), North American ((415) 555-0132, 415-555-0132, 415.555.0132) and
-# UK national numbers (020 7946 0958, 07700 900123; the plan has no 04 or 06 ranges). A bare run of digits is never a phone.
+# UK national numbers (020 7946 0958, 07700 900123; the plan has no 04 or 06 ranges).
+# A bare run of digits is never a phone.
 _PHONE = re.compile(
     r"(?<![\w+-])(?:"
     r"\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]\d{2,8}){1,4}"

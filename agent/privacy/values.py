@@ -9,6 +9,7 @@ ids keeps the index to a few MB; what falls past the bound is said in the README
 
 from __future__ import annotations
 
+import inspect
 import io
 import re
 from bisect import bisect_left
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from agent.llm import loop_prompts, prompts
 from agent.store import DatasetRecord
 
 MAX_VALUES = 20_000
@@ -33,6 +35,16 @@ _KEEP = frozenset(
         *("value", "print", "code", "python", "pandas", "frame", "data", "series"),
     }
 )
+
+
+def _prompt_words() -> frozenset[str]:
+    """Words of our own prompts: a note's word that is also one of these is common English, and masking it
+    would garble the instructions the model reads ("Fix the <WORD_3>")."""
+    source = "\n".join(inspect.getsource(m) for m in (prompts, loop_prompts))
+    return frozenset(w.lower() for w in _WORD.findall(source) if len(w) >= _MIN_WORD)
+
+
+_PROMPT_WORDS = _prompt_words()
 
 
 @dataclass(frozen=True)
@@ -70,7 +82,7 @@ def build_index(frames: list[tuple[DatasetRecord, pd.DataFrame]]) -> ValueIndex:
         if value not in keep:
             labels.setdefault(value, label_of[value])
     for word, _ in words.most_common(MAX_WORDS):
-        if word not in keep and len(word) >= _MIN_WORD:
+        if word not in keep and word not in _PROMPT_WORDS and len(word) >= _MIN_WORD:
             labels.setdefault(word, "WORD")
     return ValueIndex(labels, _pattern(labels) if labels else None, tuple(sorted(labels)), frozenset(keep))
 
