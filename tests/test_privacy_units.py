@@ -10,12 +10,14 @@ import pandas as pd
 import pytest
 import redis.asyncio as aioredis
 
+from agent.errors import ConfigError
 from agent.privacy.detect import find_pii, luhn_ok
 from agent.privacy.mask import Masker
 from agent.privacy.values import MAX_VALUES, build_index
 from agent.privacy.vault import Vault
 from agent.profile.model import DatasetProfile
 from agent.store import DatasetRecord, Store
+from bot.config import Settings
 from tests.test_privacy_engine import CSV
 
 
@@ -114,3 +116,11 @@ async def test_forget_takes_the_placeholders_with_it(store: Store) -> None:
     assert await store.redis.exists(key) and 0 < await store.redis.ttl(key) <= store.ttl_s
     await store.forget("C1:1.0")
     assert not await store.redis.exists(key)
+
+
+def test_llm_data_and_admin_ids_are_read_from_the_environment() -> None:
+    settings = Settings.from_env({"LLM_DATA": " Schema ", "ADMIN_USER_IDS": "U0ADMIN001, U0ADMIN002,"})
+    assert settings.llm_data == "schema" and settings.admin_user_ids == {"U0ADMIN001", "U0ADMIN002"}
+    assert Settings.from_env({}).llm_data == "full"
+    with pytest.raises(ConfigError, match="LLM_DATA must be one of full, redacted, schema"):
+        Settings.from_env({"LLM_DATA": "private"})
