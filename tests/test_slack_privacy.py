@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from tests.fakes.slack import FakeSlack, file_share_event, message_event
 from tests.test_privacy_engine import CITIES, CSV, NAMES, NOTE_WORDS, PII, leaks
 from tests.test_slack_e2e import wait_card
 
-ADMIN, MEMBER = "U0ADMIN001", "U0ALICE001"
+ADMIN, LISTED, MEMBER = "U0ADMIN001", "U0LISTED01", "U0ALICE001"
 
 
 def first_customer(body: dict[str, Any]) -> Reply | str:
@@ -43,7 +44,8 @@ async def test_only_an_admin_sets_the_mode_and_the_next_question_uses_it(
     key = f"{namespace}:s:privacy:{CHANNEL}"
     redis = aioredis.from_url(redis_url)
     try:
-        async with running_bot(bot_settings(fake_slack, fake_groq, redis_url, tmp_path), namespace) as bot:
+        settings = replace(bot_settings(fake_slack, fake_groq, redis_url, tmp_path), admin_user_ids=frozenset({LISTED}))
+        async with running_bot(settings, namespace) as bot:
             url = events_url(bot)
             file_obj = fake_slack.register_file(None, "customers.csv", CSV)
             share = file_share_event(CHANNEL, MEMBER, file_obj)
@@ -56,6 +58,8 @@ async def test_only_an_admin_sets_the_mode_and_the_next_question_uses_it(
             assert "privacy full" in await privacy(fake_slack, url, ADMIN, "privacy everything")
             assert await redis.get(key) is None
 
+            assert "*redacted* mode" in await privacy(fake_slack, url, LISTED, "privacy redacted")
+            assert await redis.get(key) == b"redacted"
             done = await privacy(fake_slack, url, ADMIN, "privacy schema")
             assert "*schema* mode" in done and await redis.get(key) == b"schema"
 
