@@ -39,6 +39,8 @@ from agent.llm.prompts import (
     repair_message,
 )
 from agent.outcomes import code_failed, code_refused
+from agent.privacy.modes import Privacy, shown_records
+from agent.privacy.session import PrivacyLayer
 from agent.progress import OnProgress, Progress, report
 from agent.sandbox.base import Execution, output_text
 from agent.sessions import Sessions
@@ -66,6 +68,7 @@ class EngineConfig:
             when the model takes tools, else one-shot.
         max_steps: Tool calls per question in the loop before the model must answer.
         token_budget: Tokens per question in the loop after which the model must answer.
+        llm_data: What of the data the model may see (`agent.privacy`), unless a question says otherwise.
     """
 
     max_attempts: int = 3
@@ -77,6 +80,7 @@ class EngineConfig:
     mode: Mode = "auto"
     max_steps: int = 8
     token_budget: int = 60_000
+    llm_data: Privacy = "full"
 
 
 class Engine:
@@ -92,12 +96,11 @@ class Engine:
         self.config = config or EngineConfig()
         self._slots = asyncio.Semaphore(self.config.max_concurrent)
         cfg = self.config
-        self._loop = AnalystLoop(
-            llm,
-            sessions,
-            store,
-            LoopConfig(cfg.max_steps, cfg.token_budget, cfg.cell_timeout_s, cfg.max_attempts, cfg.stdout_cap),
+        self._loop_config = LoopConfig(
+            cfg.max_steps, cfg.token_budget, cfg.cell_timeout_s, cfg.max_attempts, cfg.stdout_cap
         )
+        self._loop = AnalystLoop(llm, sessions, store, self._loop_config)
+        self._privacy = PrivacyLayer(store)
         # Turned off for the process when the server refuses tools, so later questions go straight to one-shot.
         self._tools = cfg.mode == "loop" or (cfg.mode == "auto" and llm.supports_tools)
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -148,11 +151,16 @@ class Engine:
             self._locks[thread] = lock
         return lock
 
-    async def ask(self, thread: str, question: str, on_progress: OnProgress | None = None) -> Answer:
-        """Answer `question` about the thread's datasets. Never raises for user-facing failures."""
+    async def ask(
+        self, thread: str, question: str, on_progress: OnProgress | None = None, *, privacy: Privacy | None = None
+    ) -> Answer:
+        """Answer `question` about the thread's datasets. Never raises for user-facing failures.
+
+        `privacy` is what of the data the model may see for this question (default `config.llm_data`).
+        """
         async with self._lock(thread), self._slots:
             started = time.monotonic()
-            answer = await self._ask(thread, question, on_progress)
+            answer = await self._ask(thread, question, on_progress, privacy or self.config.llm_data)
             total_s = round(time.monotonic() - started, 3)
             log.info(
                 "question_done thread=%s status=%s attempts=%d seconds=%.2f",
@@ -163,7 +171,7 @@ class Engine:
             )
             return dataclasses.replace(answer, timings={**answer.timings, "total_s": total_s})
 
-    async def _ask(self, thread: str, question: str, on_progress: OnProgress | None) -> Answer:
+    async def _ask(self, thread: str, question: str, on_progress: OnProgress | None, privacy: Privacy) -> Answer:
         verdict = screen_question(question)
         if not verdict.allowed:
             return Answer("refused", verdict.reason, question, error=verdict.reason, cause="question_refused")
@@ -172,20 +180,34 @@ class Engine:
             return Answer("failed", texts.NO_DATA, question, error=texts.NO_DATA, cause="no_data")
         usage = Usage()
         try:
+            # The model as this question may use it, and the datasets as it may see them.
+            llm = await self._privacy.model(self._llm, thread, records, privacy)
+            records = shown_records(records, privacy)
             if self._tools and self.config.mode != "one-shot":
                 try:
                     turns = await self._store.turns(thread, last=self.config.memory_turns)
-                    return await self._loop.ask(thread, question, records, turns, usage, on_progress)
+                    loop = (
+                        self._loop
+                        if llm is self._llm
+                        else AnalystLoop(llm, self._sessions, self._store, self._loop_config)
+                    )
+                    return await loop.ask(thread, question, records, turns, usage, on_progress)
                 except ToolsUnsupported:
                     log.warning("llm_refuses_tools: answering with one-shot from now on")
                     self._tools = False
-            return await self._solve(thread, question, records, usage, on_progress)
+            return await self._solve(llm, thread, question, records, usage, on_progress)
         except (LLMError, ConfigError, SandboxError, DatasetError) as exc:
             log.warning("question_failed thread=%s kind=%s", thread, type(exc).__name__)
             return Answer("failed", str(exc), question, error=str(exc), usage=usage.as_dict(), cause="unavailable")
 
     async def _solve(
-        self, thread: str, question: str, records: list[DatasetRecord], usage: Usage, on_progress: OnProgress | None
+        self,
+        llm: LLM,
+        thread: str,
+        question: str,
+        records: list[DatasetRecord],
+        usage: Usage,
+        on_progress: OnProgress | None,
     ) -> Answer:
         cfg = self.config
         _, resurrected = await self._sessions.sandbox(thread, on_progress)
@@ -200,7 +222,7 @@ class Engine:
                 else Progress("fixing", "Fixing an error…", number, cfg.max_attempts)
             )
             await report(on_progress, step)
-            reply = await self._llm.complete(chat)
+            reply = await llm.complete(chat)
             usage.add(reply)
             chat.append({"role": "assistant", "content": reply.text})
             code = extract_code(reply.text)
@@ -229,12 +251,15 @@ class Engine:
             resurrected = resurrected or lost
             attempts.append(Attempt(number, code, execution))
             if execution.ok:
-                return await self._answer(thread, question, code, execution, attempts, usage, resurrected, on_progress)
+                return await self._answer(
+                    llm, thread, question, code, execution, attempts, usage, resurrected, on_progress
+                )
             chat.append(repair_message(code, execution, records))
         return await self._failed(thread, question, attempts, usage, resurrected)
 
     async def _answer(
         self,
+        llm: LLM,
         thread: str,
         question: str,
         code: str,
@@ -253,7 +278,7 @@ class Engine:
             text = texts.EMPTY_OUTPUT
         else:
             try:
-                text = await self._write_answer(question, code, execution, output, len(charts), usage)
+                text = await self._write_answer(llm, question, code, execution, output, len(charts), usage)
             except LLMError:
                 text = ""
             if not text:
@@ -273,11 +298,11 @@ class Engine:
         )
 
     async def _write_answer(
-        self, question: str, code: str, execution: Execution, output: str, charts: int, usage: Usage
+        self, llm: LLM, question: str, code: str, execution: Execution, output: str, charts: int, usage: Usage
     ) -> str:
         """The model's answer from the output; one rewrite when it states numbers the output lacks."""
         chat = answer_messages(question, code, execution, charts)
-        reply = await self._llm.complete(chat)
+        reply = await llm.complete(chat)
         usage.add(reply)
         text = _clean_answer(reply.text)
         invented = ungrounded_numbers(text, output, question)
@@ -285,7 +310,7 @@ class Engine:
             return text
         log.info("answer_ungrounded count=%d: asking for a rewrite", len(invented))
         chat += [{"role": "assistant", "content": reply.text}, grounding_message(invented)]
-        reply = await self._llm.complete(chat)
+        reply = await llm.complete(chat)
         usage.add(reply)
         rewritten = _clean_answer(reply.text)
         if ungrounded_numbers(rewritten, output, question):

@@ -9,6 +9,7 @@ Keys (all under one namespace, all expiring after the retention period):
     {ns}:t:{thread}:turns         recent conversation turns (JSON), bounded
     {ns}:t:{thread}:cells         code cells that succeeded, replayed on a new sandbox, bounded
     {ns}:t:{thread}:sandbox       the thread's sandbox handle (JSON)
+    {ns}:t:{thread}:placeholders  privacy-mode placeholders ↔ the values they hide (`agent.privacy.vault`)
 
 `thread` is an opaque key chosen by the caller (the Slack layer uses channel and thread ts).
 """
@@ -184,14 +185,16 @@ class Store:
         await self.redis.delete(self._t(thread, "sandbox"))
 
     async def forget(self, thread: str) -> None:
-        """Delete a thread's datasets, memory, cells and handle, and every blob no other thread uses."""
+        """Delete a thread's datasets, memory, cells, handle and placeholders, and every blob no other thread uses."""
         shas = {r.blob_sha256 for r in await self.datasets(thread)}
         shas |= {_text(sha) for sha in await self.redis.smembers(self._t(thread, "blobs"))}
         release = self.redis.register_script(_RELEASE_BLOB)
         for sha in sorted(shas):
             # A blob stored before references were kept has no reference set: it is left to expire.
             await release(keys=[self.key("blobrefs", sha), self.key("blob", sha)], args=[thread])
-        await self.redis.delete(*(self._t(thread, w) for w in ("datasets", "turns", "cells", "sandbox", "blobs")))
+        await self.redis.delete(
+            *(self._t(thread, w) for w in ("datasets", "turns", "cells", "sandbox", "blobs", "placeholders"))
+        )
 
 
 def _text(value: bytes | str) -> str:

@@ -96,6 +96,7 @@ class Bot:
             settings.slack_bot_token,
             settings.slack_api_url,
             settings.max_file_mb << 20,
+            admin_ids=settings.admin_user_ids,
         )
         self.handler = JobHandler(self.deps, self.client)
         self.worker = Worker(queue, self.handler, concurrency=worker_concurrency, on_dead=self.handler.on_dead)

@@ -17,6 +17,7 @@ from dotenv import dotenv_values
 from agent.engine import Mode
 from agent.errors import ConfigError
 from agent.llm.base import ReasoningEffort
+from agent.privacy import PRIVACY_MODES, Privacy
 
 DEFAULT_MODEL = "openai/gpt-oss-120b"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -125,6 +126,8 @@ class Settings:
     reasoning_effort: ReasoningEffort | None = None
     llm_retry_budget_s: float = 90.0
     llm_max_attempts: int = 5
+    llm_data: Privacy = "full"
+    admin_user_ids: frozenset[str] = frozenset()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -163,6 +166,8 @@ class Settings:
             reasoning_effort=_choice(env, "LLM_REASONING_EFFORT", EFFORTS, None),
             llm_retry_budget_s=_float(env, "LLM_RETRY_BUDGET_S", 90.0),
             llm_max_attempts=_int(env, "LLM_MAX_ATTEMPTS", 5, minimum=1),
+            llm_data=_choice(env, "LLM_DATA", {m: m for m in PRIVACY_MODES}, "full"),
+            admin_user_ids=frozenset(u.strip() for u in env.get("ADMIN_USER_IDS", "").split(",") if u.strip()),
         )
 
     @classmethod

@@ -81,6 +81,7 @@ def build_services(
             thread_lock=not queued,
             mode=mode or settings.analyst_mode,
             max_steps=settings.max_steps,
+            llm_data=settings.llm_data,
         ),
     )
     return Services(client, store, provider, sessions, llm, engine)

@@ -13,6 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from handlers import texts
 from handlers.deps import Deps
 from handlers.intake import clean_question, enqueue_question
+from handlers.privacy import privacy_command
 from handlers.render import analyze_no_data, datasets_list, forget_confirmation, usage_text
 from handlers.render.mrkdwn import escape
 
@@ -41,6 +42,10 @@ def register(app: AsyncApp, deps: Deps) -> None:
             latest = await deps.state.latest(channel)
             records = await deps.engine.datasets(latest) if latest else []
             await ack(text=datasets_list(records))
+        elif word.split()[0] == "privacy":
+            await ack(
+                text=await privacy_command(deps, client, channel, str(command["user_id"]), text[len("privacy") :])
+            )
         elif word == "forget":
             # Deleting everything takes a second click (handlers.actions does the deleting).
             fallback, blocks = forget_confirmation()

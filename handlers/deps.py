@@ -18,3 +18,5 @@ class Deps:
     bot_token: str
     api_url: str
     max_file_bytes: int
+    # Users who may change channel settings besides the workspace's admins and owners (ADMIN_USER_IDS).
+    admin_ids: frozenset[str] = frozenset()

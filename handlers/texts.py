@@ -86,6 +86,7 @@ USAGE = (
     "• `{cmd} <question>` — ask about this channel's latest dataset\n"
     "• `{cmd} datasets` — list the datasets I know here\n"
     "• `{cmd} forget` — delete this channel's datasets and memory (asks first)\n"
+    "• `{cmd} privacy [full|redacted|schema]` — what of the data the AI model may see here (admins change it)\n"
     "• `{cmd} help` — show this message"
 )
 DATASETS_NONE = "I don't have any datasets here yet. Upload a CSV file and I'll profile it."
@@ -214,3 +215,21 @@ AGENT_PROMPTS = (
 INTAKE_DOWN = (
     "I couldn't take this message: my storage has been unreachable for a few minutes. Please send it again shortly."
 )
+
+# /analyze privacy: what of the channel's data the model may see.
+PRIVACY_MEANINGS = {
+    "full": "the model sees sample rows, common values and every output, as they are",
+    "redacted": "emails, phone, card and IBAN numbers, IP addresses and national ids are replaced by placeholders "
+    "before anything reaches the model; answers here still show the real values",
+    "schema": "the model sees column names, types, counts and numeric ranges only; every text value and personal "
+    "detail in outputs is replaced by a placeholder; answers here still show the real values",
+}
+PRIVACY_CURRENT = (
+    "This channel's data is sent to the AI model in *{mode}* mode. "
+    "An admin can change it with `/analyze privacy full|redacted|schema`."
+)
+PRIVACY_USAGE = "Use `/analyze privacy full`, `/analyze privacy redacted` or `/analyze privacy schema`."
+PRIVACY_NOT_ADMIN = (
+    "Only a workspace admin or owner (or a user listed in ADMIN_USER_IDS) can change this channel's privacy mode."
+)
+PRIVACY_SET = "From the next question on, this channel uses *{mode}* mode: {meaning}."

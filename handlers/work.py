@@ -18,6 +18,7 @@ from handlers.files import DownloadError, download
 from handlers.names import UserNames
 from handlers.payloads import FileJob, Payload, QuestionJob, SavedAnswer
 from handlers.posting import post_answer
+from handlers.privacy import channel_privacy
 from handlers.render import (
     answer_attachments,
     chart_alt_text,
@@ -104,9 +105,10 @@ class JobHandler:
         try:
             if p.borrow_latest:
                 await self._borrow_channel_data(p.channel, thread)
+            privacy = await channel_privacy(self.deps.state, p.channel)
             offer = partial(offer_cancel, self.client, job_id, p.channel, p.thread_ts, p.user)
             answer = await cancellable(
-                self.deps.state, job_id, self.deps.engine.ask(thread, p.question, status), offer=offer
+                self.deps.state, job_id, self.deps.engine.ask(thread, p.question, status, privacy=privacy), offer=offer
             )
             if isinstance(answer, Cancelled):
                 await status.done()

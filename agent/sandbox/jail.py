@@ -168,6 +168,10 @@ def build_argv(
         "OPENBLAS_NUM_THREADS": "1",
         "OMP_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
+        # Arrow (Parquet loading): the system allocator rather than jemalloc, whose reservations count
+        # against RLIMIT_AS and which runs a background thread; one I/O thread, like the CPU pool.
+        "ARROW_DEFAULT_MEMORY_POOL": "system",
+        "ARROW_IO_THREADS": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
         "JUPYTER_PLATFORM_DIRS": "1",
         "DATAAGENT_OUTPUT_CAP": str(limits.output_cap_bytes),

@@ -78,18 +78,25 @@ def _dataagent_figures() -> object:
     return flush_figures
 
 
-def _dataagent_zmq_gc() -> None:
-    # pyzmq starts a garbage-collector thread (with a ZeroMQ context of its own, three threads in all) the
-    # first time a large message is sent without copying; the host counts the kernel's threads after every
-    # cell against the count at start, so they must exist before the kernel answers.
+def _dataagent_warm_threads() -> None:
+    # Libraries start their worker threads lazily: pyzmq a garbage collector (with a ZeroMQ context of its
+    # own, three threads in all) the first time a large message is sent without copying, Arrow its CPU and
+    # I/O pools at the first Parquet read. The host counts the kernel's threads after every cell against
+    # the count at start, so they must exist before the kernel answers.
     from zmq.utils.garbage import gc
 
     gc.start()
+    with contextlib.suppress(ImportError):
+        import pandas as pd
+
+        buf = _io.BytesIO()
+        pd.DataFrame({"warm": ["up"]}).to_parquet(buf)
+        pd.read_parquet(_io.BytesIO(buf.getvalue()))
 
 
 # The helpers come in as defaults so that all their names can be deleted from the kernel's namespace.
 def _dataagent_boot(
-    cap_output=_dataagent_cap_output, figures=_dataagent_figures, zmq_gc=_dataagent_zmq_gc, e2b_cap=None
+    cap_output=_dataagent_cap_output, figures=_dataagent_figures, warm_threads=_dataagent_warm_threads, e2b_cap=None
 ) -> None:
     from IPython import get_ipython
 
@@ -97,7 +104,7 @@ def _dataagent_boot(
     reset_cap = cap_output(e2b_cap or int(_os.environ.get("DATAAGENT_OUTPUT_CAP", "1048576")))
     ip.events.register("pre_run_cell", reset_cap)
     if e2b_cap is None:
-        zmq_gc()
+        warm_threads()
         ip.events.register("post_run_cell", figures())
     ip.colors = "NoColor"
     with contextlib.suppress(Exception):
@@ -111,4 +118,4 @@ def _dataagent_boot(
 
 
 _dataagent_boot(e2b_cap=globals().pop("_dataagent_e2b_cap", None))
-del _dataagent_boot, _dataagent_cap_output, _dataagent_figures, _dataagent_zmq_gc
+del _dataagent_boot, _dataagent_cap_output, _dataagent_figures, _dataagent_warm_threads
