@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import keyword
+import time
+from dataclasses import replace
 
 from agent.ingest import ingest
 from agent.profile import profile, profile_text
@@ -50,6 +52,7 @@ class Datasets:
             profile=prof,
             rows=int(loaded.frame.shape[0]),
             columns=tuple(str(c) for c in loaded.frame.columns),
+            stored_at=time.time(),
         )
         await self._store.add_dataset(thread, record)
         return record, len(existing)
@@ -60,5 +63,7 @@ class Datasets:
         if any(r.blob_sha256 == record.blob_sha256 for r in existing):
             return next(r for r in existing if r.blob_sha256 == record.blob_sha256)
         await self._store.put_blob(await self._store.get_blob(record.blob_sha256), thread)
-        await self._store.add_dataset(thread, record)
-        return record
+        # Its retention starts again here: the thread's copy lives as long as the thread's other data.
+        linked = replace(record, stored_at=time.time())
+        await self._store.add_dataset(thread, linked)
+        return linked

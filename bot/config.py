@@ -115,6 +115,7 @@ class Settings:
     data_dir: Path = Path(".dataagent")
     max_file_mb: int = 100
     retention_days: int = 7
+    membership_cache_s: float = 60.0
     cell_timeout_s: float = 120.0
     log_level: str = "INFO"
     analyst_mode: Mode = "auto"
@@ -148,6 +149,7 @@ class Settings:
             data_dir=Path(env.get("DATA_DIR", "").strip() or ".dataagent"),
             max_file_mb=_int(env, "MAX_FILE_MB", 100),
             retention_days=_int(env, "RETENTION_DAYS", 7),
+            membership_cache_s=_float(env, "MEMBERSHIP_CACHE_S", 60.0),
             cell_timeout_s=_float(env, "CELL_TIMEOUT_S", 120.0),
             log_level=(env.get("LOG_LEVEL", "").strip() or "INFO").upper(),
             analyst_mode=_choice(env, "ANALYST_MODE", MODES, "auto"),
