@@ -60,12 +60,12 @@ def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _read(settings: Settings, channel: str | None, since: float | None) -> list[AuditEntry]:
-    client = aioredis.from_url(redis_url(settings), socket_timeout=30, socket_connect_timeout=10)
+    store = aioredis.from_url(redis_url(settings), socket_timeout=30, socket_connect_timeout=10)
     try:
-        log = AuditLog(client, namespace=settings.redis_prefix, retention_days=settings.retention_days)
+        log = AuditLog(store, namespace=settings.redis_prefix, retention_days=settings.retention_days)
         return await log.entries(conversation=channel, since=since)
     finally:
-        await client.aclose()
+        await store.aclose()
 
 
 def table(entries: Sequence[AuditEntry]) -> str:
