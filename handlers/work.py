@@ -146,13 +146,14 @@ class JobHandler:
         if verdict is Verdict.MEMBER:
             return True
         log.warning("question_refused job_id=%s user=%s channel=%s verdict=%s", job_id, p.user, p.channel, verdict)
+        await self.deps.state.mark_answered(job_id)
+        await self._audit(thread, p, answer=None, outcome=f"refused ({verdict.value})")
         if verdict is Verdict.UNKNOWN:
-            # The asker may well be a member: say why nothing came, in the thread they asked in.
+            # The asker may well be a member: say why nothing came, in the thread they asked in. An
+            # outsider is told nothing there: the conversation is not theirs to post in.
             text = refusal(verdict) or ""
             with contextlib.suppress(SlackApiError):
                 await self.client.chat_postMessage(channel=p.channel, thread_ts=p.thread_ts, text=text)
-        await self.deps.state.mark_answered(job_id)
-        await self._audit(thread, p, answer=None, outcome=f"refused ({verdict.value})")
         return False
 
     async def _audit(self, thread: str, p: QuestionJob, *, answer: Answer | None, outcome: str) -> None:

@@ -236,3 +236,12 @@ def test_retention_dates_read_the_same_in_any_workspace_and_name_the_year_only_w
     assert day_month(dec_1 + 7 * 86_400, dec_1) == "8 Dec"
     assert day_month(dec_1 + 35 * 86_400, dec_1) == "5 Jan 2027"
     assert day_month(dec_1 + 86_399, dec_1) == "1 Dec"  # UTC, whatever the server's zone
+
+
+def test_the_card_says_until_when_the_data_is_kept() -> None:
+    dec_1 = 1_796_083_200.0  # 2026-12-01 00:00 UTC
+    _, blocks = profile_card([SALES], kept_until=dec_1 + 7 * 86_400, now=dec_1)
+    contexts = [b["elements"][0]["text"] for b in valid(blocks) if b["type"] == "context"]
+    assert "kept until 8 Dec" in contexts
+    _, without = profile_card([SALES])
+    assert not [b for b in without if "kept until" in str(b)]

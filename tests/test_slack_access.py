@@ -19,6 +19,7 @@ PUBLIC = "C0PUBLIC01"
 ALICE = "U0ALICE001"  # shares the file in PRIVATE
 BOB = "U0BOB00001"  # also in PRIVATE
 MALLORY = "U0MALLORY1"  # in PUBLIC only
+BOBS_QUESTION = "How many units in the West?"
 UNITS = "print(f\"units: {df['units'].sum()}\")"
 
 
@@ -103,6 +104,7 @@ async def test_an_outsider_reaches_a_private_channels_data_by_no_entry_point_and
         )
         member_list = await member_listing.text()
         private_thread = fake_slack.thread_messages(PRIVATE, file_ts)
+        (alices,) = [e for e in await bot.deps.audit.entries(conversation=PRIVATE) if e.user == ALICE]
 
     # Nothing Mallory did reached the model, opened a modal or posted in either channel.
     assert sum(starts_a_question(r.json) for r in fake_groq.requests) == 1  # Alice's question only
@@ -117,6 +119,9 @@ async def test_an_outsider_reaches_a_private_channels_data_by_no_entry_point_and
     # A member can: the listing and the Home show the data, with when it is deleted.
     assert "sales.csv" in str(member_list)
     assert "sales.csv" in message_text(alice_home[-1]) and "kept until" in message_text(alice_home[-1])
+    # The audit trail has the member's question, with its data and code.
+    assert (alices.question, alices.thread, alices.outcome) == ("Total units?", file_ts, "answered")
+    assert alices.datasets == ("sales.csv",) and "units" in alices.code
 
 
 def finals_in(thread: list[dict[str, object]]) -> list[dict[str, object]]:
@@ -142,7 +147,7 @@ async def test_membership_is_asked_once_per_user_for_a_busy_thread_and_a_failed_
         # Slack fails Bob's check: he is refused with a sentence, not let through.
         fake_slack.fail_next("users.conversations", error="internal_error", status=200, retry_after=None)
         await fake_slack.send_event(
-            url, message_event(PRIVATE, BOB, f"<@{BOT_USER_ID}> total units?", thread_ts=file_ts)
+            url, message_event(PRIVATE, BOB, f"<@{BOT_USER_ID}> {BOBS_QUESTION}", thread_ts=file_ts)
         )
         note = await fake_slack.wait_until(
             lambda: next(
@@ -160,11 +165,6 @@ async def test_membership_is_asked_once_per_user_for_a_busy_thread_and_a_failed_
     alice_checks = [c for c in fake_slack.calls("users.conversations") if c.args.get("user") == ALICE]
     assert len(alice_checks) == 1  # cached across her two questions
     assert note["thread_ts"] == file_ts
-    assert sum(starts_a_question(r.json) for r in fake_groq.requests) == 2  # Bob's never reached the model
-    assert [(e.user, e.outcome) for e in entries] == [
-        (ALICE, "answered"),
-        (ALICE, "answered"),
-        (BOB, "refused (unknown)"),
-    ]
-    assert entries[0].datasets == ("sales.csv",) and "units" in entries[0].code
-    assert entries[0].question == "Total units?" and entries[0].thread == file_ts
+    assert not [r for r in fake_groq.requests if BOBS_QUESTION in str(r.json)]  # never reached the model
+    assert [(e.user, e.outcome) for e in entries][2:] == [(BOB, "refused (unknown)")]
+    assert [e.user for e in entries[:2]] == [ALICE, ALICE]
