@@ -245,3 +245,9 @@ def test_the_card_says_until_when_the_data_is_kept() -> None:
     assert "kept until 8 Dec" in contexts
     _, without = profile_card([SALES])
     assert not [b for b in without if "kept until" in str(b)]
+
+
+def test_home_says_so_when_slack_could_not_say_which_conversations_the_user_is_in() -> None:
+    view = home_view([], now=1_796_083_200.0, unchecked=True)
+    body = "\n".join(mrkdwn_texts(valid(view["blocks"])))
+    assert "couldn't check with Slack" in body and "None of your channels" not in body
