@@ -31,7 +31,7 @@ class AuditEntry:
     question: str
     datasets: tuple[str, ...]
     code: str
-    outcome: str  # "answered", "failed", "refused", "cancelled"…
+    outcome: str  # answered, failed, refused (the engine), cancelled, dead, "refused (outsider|unknown)"
 
     def to_json(self) -> str:
         return json.dumps(

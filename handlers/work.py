@@ -62,6 +62,7 @@ class JobHandler:
             return
         saved = SavedAnswer(p.question, None, "", p.channel, p.thread_ts, p.user, p.borrow_latest)
         await self.deps.state.save_answer(job.job_id, saved)
+        await self._audit(job.thread, p, answer=None, outcome="dead")
         text, blocks = dead_message(job.job_id)
         await post_answer(self.client, p.channel, p.thread_ts, text, blocks)
 
