@@ -11,6 +11,7 @@ This is its public face; the Slack layer and the CLI use these names. Inside:
 """
 
 from agent.answer import Answer, Attempt, Status
+from agent.audit import AuditEntry, AuditLog
 from agent.engine import Engine, EngineConfig
 from agent.errors import (
     ConfigError,
@@ -28,6 +29,8 @@ from agent.store import DatasetRecord
 __all__ = [
     "Answer",
     "Attempt",
+    "AuditEntry",
+    "AuditLog",
     "ConfigError",
     "DataAgentError",
     "DatasetError",

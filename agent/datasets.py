@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import keyword
+import time
+from dataclasses import replace
 
 from agent.ingest.worker import IngestPool, ParsedFile
 from agent.sandbox.base import DATA_DIR
@@ -62,6 +64,7 @@ class Datasets:
             profile=parsed.profile,
             rows=parsed.rows,
             columns=parsed.columns,
+            stored_at=time.time(),
         )
         await self._store.add_dataset(thread, record)
         return record
@@ -72,5 +75,7 @@ class Datasets:
         if any(r.blob_sha256 == record.blob_sha256 for r in existing):
             return next(r for r in existing if r.blob_sha256 == record.blob_sha256)
         await self._store.put_blob(await self._store.get_blob(record.blob_sha256), thread)
-        await self._store.add_dataset(thread, record)
-        return record
+        # Its retention starts again here: the thread's copy lives as long as the thread's other data.
+        linked = replace(record, stored_at=time.time())
+        await self._store.add_dataset(thread, linked)
+        return linked

@@ -68,6 +68,7 @@ class DatasetRecord:
     profile: DatasetProfile
     rows: int
     columns: tuple[str, ...]
+    stored_at: float = 0.0  # epoch seconds it was stored in this thread (0: stored before this was kept)
 
     def to_json(self) -> str:
         return json.dumps({**asdict(self), "profile": self.profile.to_json(), "columns": list(self.columns)})

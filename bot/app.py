@@ -20,9 +20,11 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 import handlers
+from agent import AuditLog
 from agent.errors import ConfigError
 from bot.config import Settings
 from bot.services import build_services
+from handlers.access import Access
 from handlers.deps import Deps
 from handlers.payloads import Payload, PayloadCodec
 from handlers.state import SlackState
@@ -96,6 +98,9 @@ class Bot:
             settings.slack_bot_token,
             settings.slack_api_url,
             settings.max_file_mb << 20,
+            access=Access(settings.membership_cache_s),
+            audit=AuditLog(self.services.redis, namespace=namespace, retention_days=settings.retention_days),
+            retention_days=settings.retention_days,
             admin_ids=settings.admin_user_ids,
         )
         self.handler = JobHandler(self.deps, self.client)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from agent.errors import ConfigError, DataAgentError, SandboxLost
 from agent.sandbox.base import Execution
+from bot.cli_audit import add_audit_parser, cmd_audit
 from bot.cli_data import cmd_ask, cmd_profile
 from bot.cli_eval import add_eval_parser, cmd_eval
 from bot.config import Settings
@@ -39,6 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the result as JSON")
     ask.add_argument("--charts-dir", type=Path, default=None, help="save the charts as PNG files here")
     add_eval_parser(sub)
+    add_audit_parser(sub)
     return parser
 
 
@@ -128,6 +130,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_ask(settings, args)
         if args.command == "eval":
             return cmd_eval(settings, args)
+        if args.command == "audit":
+            return cmd_audit(settings, args)
         return _cmd_serve(settings)
     except ConfigError as exc:
         print(f"dataagent: {exc}", file=sys.stderr)

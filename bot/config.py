@@ -119,6 +119,7 @@ class Settings:
     ingest_timeout_s: float = 120.0
     ingest_memory_mb: int = 4096
     retention_days: int = 7
+    membership_cache_s: float = 60.0
     cell_timeout_s: float = 120.0
     log_level: str = "INFO"
     analyst_mode: Mode = "auto"
@@ -159,6 +160,7 @@ class Settings:
             ingest_timeout_s=_float(env, "INGEST_TIMEOUT_S", 120.0),
             ingest_memory_mb=_int(env, "INGEST_MEMORY_MB", 4096, minimum=256),
             retention_days=_int(env, "RETENTION_DAYS", 7),
+            membership_cache_s=_float(env, "MEMBERSHIP_CACHE_S", 60.0),
             cell_timeout_s=_float(env, "CELL_TIMEOUT_S", 120.0),
             log_level=(env.get("LOG_LEVEL", "").strip() or "INFO").upper(),
             analyst_mode=_choice(env, "ANALYST_MODE", MODES, "auto"),

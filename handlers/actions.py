@@ -13,9 +13,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers import texts
+from handlers.access import refusal
 from handlers.commands import forget_channel
 from handlers.deps import Deps
 from handlers.intake import enqueue_question
+from handlers.payloads import SavedAnswer
 from handlers.render import (
     FEEDBACK_DOWN,
     FEEDBACK_UP,
@@ -33,9 +35,8 @@ from handlers.render.mrkdwn import escape
 def register(app: AsyncApp, deps: Deps) -> None:
     async def show_code(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        record = await deps.state.answer(str(action.get("value")))
+        record = await _reachable_answer(deps, client, body, str(action.get("value")))
         if record is None:
-            await _tell(client, body, texts.CODE_GONE)
             return
         await client.views_open(
             trigger_id=body["trigger_id"], view=code_modal(record.code, record.stdout, question=record.question)
@@ -44,9 +45,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
     async def retry(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         question_id, user = str(action.get("value")), str(body["user"]["id"])
-        record = await deps.state.answer(question_id)
+        record = await _reachable_answer(deps, client, body, question_id)
         if record is None:
-            await _tell(client, body, texts.CODE_GONE)
             return
         if not await deps.state.take_retry(question_id):
             await _tell(client, body, texts.ALREADY_RETRYING)
@@ -88,11 +88,31 @@ def register(app: AsyncApp, deps: Deps) -> None:
     register_forget(app, deps)
 
 
+async def _reachable_answer(
+    deps: Deps, client: AsyncWebClient, body: dict[str, Any], question_id: str
+) -> SavedAnswer | None:
+    """The answer behind a button, if it still exists and the clicker may reach it (else they are told why).
+
+    A button's value is only an id, and a payload can carry any: whoever clicks must be in the conversation
+    the answer came from.
+    """
+    record = await deps.state.answer(question_id)
+    if record is None:
+        await _tell(client, body, texts.CODE_GONE)
+        return None
+    if refused := refusal(await deps.access.allows(client, str(body["user"]["id"]), record.channel)):
+        await _tell(client, body, refused)
+        return None
+    return record
+
+
 async def _tell(client: AsyncWebClient, body: dict[str, Any], text: str) -> None:
     """A private line to whoever clicked, in the channel the button was in (if any)."""
     channel = (body.get("channel") or {}).get("id")
     if channel:
-        await client.chat_postEphemeral(channel=channel, user=body["user"]["id"], text=text)
+        # Someone not in that channel (a forged click) cannot be told there; the refusal stands anyway.
+        with contextlib.suppress(SlackApiError):
+            await client.chat_postEphemeral(channel=channel, user=body["user"]["id"], text=text)
 
 
 async def _mark_retried(client: AsyncWebClient, body: dict[str, Any], user: str) -> None:
@@ -109,10 +129,14 @@ async def _mark_retried(client: AsyncWebClient, body: dict[str, Any], user: str)
 def register_forget(app: AsyncApp, deps: Deps) -> None:
     """The buttons of `/analyze forget`'s private confirmation: only Confirm deletes anything."""
 
-    async def confirm(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+    async def confirm(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
         await ack()
         # The channel the click came from, not a button value a payload could carry anywhere.
-        had_anything = await forget_channel(deps, str(body["channel"]["id"]))
+        channel = str(body["channel"]["id"])
+        if refused := refusal(await deps.access.allows(client, str(body["user"]["id"]), channel)):
+            await respond(text=refused, replace_original=True, response_type="ephemeral")
+            return
+        had_anything = await forget_channel(deps, channel)
         await respond(text=forget_done(had_anything), replace_original=True, response_type="ephemeral")
 
     async def cancel(ack: AsyncAck, respond: AsyncRespond) -> None:

@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers import texts
+from handlers.access import refusal
 from handlers.deps import Deps
 from handlers.intake import clean_question, enqueue_question
 from handlers.privacy import privacy_command
@@ -39,6 +40,9 @@ def register(app: AsyncApp, deps: Deps) -> None:
         if word in ("", "help"):
             await ack(text=usage_text())
         elif word == "datasets":
+            if refused := refusal(await deps.access.allows(client, str(command["user_id"]), channel)):
+                await ack(text=refused)
+                return
             latest = await deps.state.latest(channel)
             records = await deps.engine.datasets(latest) if latest else []
             await ack(text=datasets_list(records))
@@ -63,6 +67,7 @@ async def forget_channel(deps: Deps, channel: str) -> bool:
     for thread in threads:
         await deps.engine.forget(thread)
     await deps.state.forget_channel(channel)
+    await deps.audit.forget(channel)
     return bool(threads)
 
 
@@ -77,6 +82,9 @@ async def _ask(
     """Slash commands cannot live in threads: post the question as a root message, answer below it."""
     channel, user = str(command["channel_id"]), str(command["user_id"])
     bot = f"<@{bot_user_id}>" if bot_user_id else texts.BOT_NAME_FALLBACK
+    if refused := refusal(await deps.access.allows(client, user, channel)):
+        await respond(text=refused, response_type="ephemeral")
+        return
     if await deps.state.latest(channel) is None:
         # Nothing to answer from: say so to the asker alone rather than post a question nobody can answer.
         # The bot cannot tell whether it is a member (no channels:read), so the reply says how to invite it.

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from agent import Engine
+from agent import AuditLog, Engine
+from handlers.access import Access
 from handlers.payloads import Payload
 from handlers.state import SlackState
 from jobqueue import JobQueue
@@ -18,5 +19,8 @@ class Deps:
     bot_token: str
     api_url: str
     max_file_bytes: int
+    access: Access
+    audit: AuditLog
+    retention_days: int
     # Users who may change channel settings besides the workspace's admins and owners (ADMIN_USER_IDS).
     admin_ids: frozenset[str] = frozenset()

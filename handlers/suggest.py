@@ -18,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from agent import DatasetRecord
 from handlers import texts
+from handlers.access import refusal
 from handlers.deps import Deps
 from handlers.intake import enqueue_question
 from handlers.render.mrkdwn import escape
@@ -51,6 +52,9 @@ def register(app: AsyncApp, deps: Deps) -> None:
         found = await deps.state.suggestion(suggestion_id)
         if found is None:
             await _tell(client, body, texts.SUGGESTION_GONE)
+            return
+        if refused := refusal(await deps.access.allows(client, user, found[0])):
+            await _tell(client, body, refused)
             return
         if not await deps.state.take_suggestion(suggestion_id, user):
             await _tell(client, body, texts.SUGGESTION_ALREADY_ASKED)

@@ -172,8 +172,7 @@ HOME_NO_DATA = "_None of your channels has data with me right now._"
 HOME_CHANNEL = "*<#{channel}>*"
 HOME_DM = "*Our direct messages*"
 HOME_DATASET_LINE = "• *{name}* as `{var}` — {rows:,} rows × {cols:,} columns{expiry}"
-HOME_EXPIRES = " · expires in {when}"
-HOME_EXPIRES_SOON = " · expires within the hour"
+HOME_EXPIRES = " · {when}"
 HOME_MORE_DATASETS = "• … and {n} more"
 HOME_MORE_CHANNELS = "… and {n} more channels"
 HOME_RETENTION = "Data and memory are deleted automatically when they expire, or at once with *Forget*."
@@ -186,8 +185,6 @@ FORGET_QUESTION = (
 )
 FORGET_WHERE_CHANNEL = "<#{channel}>"
 FORGET_WHERE_DM = "our direct messages"
-DAYS = "{n} day{s}"
-HOURS = "{n} hour{s}"
 
 # Cancelling a running question (a private line to the asker) and the message shortcut.
 CANCEL_PROMPT = "Working on your question. Changed your mind?"
@@ -233,3 +230,14 @@ PRIVACY_NOT_ADMIN = (
     "Only a workspace admin or owner (or a user listed in ADMIN_USER_IDS) can change this channel's privacy mode."
 )
 PRIVACY_SET = "From the next question on, this channel uses *{mode}* mode: {meaning}."
+# Who may see what (handlers.access): data stays with the members of the conversation it was shared in.
+NOT_A_MEMBER = "Only members of the conversation this data was shared in can reach it, and you are not one of them."
+MEMBERSHIP_UNCHECKED = (
+    "I couldn't check with Slack that you are a member of this conversation, so I haven't used its data."
+    " Please try again in a minute."
+)
+HOME_UNCHECKED = (
+    "I couldn't check with Slack which conversations you are in, so no data is listed. Open this tab again in a minute."
+)
+SHORTCUT_NOT_HERE = "That file was not shared in this conversation, so I can't load it here."
+KEPT_UNTIL = "kept until {date}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from functools import partial
 from typing import Any
 
@@ -12,6 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from agent import Answer, DatasetError, DatasetRecord
 from handlers import texts
+from handlers.access import Verdict, refusal
 from handlers.cancel import Cancelled, cancellable, offer_cancel
 from handlers.deps import Deps
 from handlers.files import DownloadError, download
@@ -61,6 +63,7 @@ class JobHandler:
             return
         saved = SavedAnswer(p.question, None, "", p.channel, p.thread_ts, p.user, p.borrow_latest)
         await self.deps.state.save_answer(job.job_id, saved)
+        await self._audit(job.thread, p, answer=None, outcome="dead")
         text, blocks = dead_message(job.job_id)
         await post_answer(self.client, p.channel, p.thread_ts, text, blocks)
 
@@ -91,7 +94,9 @@ class JobHandler:
         in_thread = await engine.datasets(thread)
         offered = await offer_suggestions(self.deps.state, channel, thread_ts, added)
         if await self.deps.state.take_card(job_id):
-            text, blocks = profile_card(added, in_thread=in_thread, suggestions=offered)
+            now = time.time()
+            until = max(r.stored_at for r in in_thread) + self.deps.retention_days * 86_400
+            text, blocks = profile_card(added, in_thread=in_thread, suggestions=offered, kept_until=until, now=now)
             await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=blocks)
         await self.deps.state.set_latest(channel, thread)
         await self.deps.state.add_channel_thread(channel, thread)
@@ -100,6 +105,8 @@ class JobHandler:
         """Answer a question in `thread` as a new message (people are notified), with live progress."""
         if await self.deps.state.answered(job_id):
             return  # delivered again after the answer was posted: never answer twice
+        if not await self._may_ask(job_id, thread, p):
+            return
         status = ThreadStatus(self.client, p.channel, p.thread_ts)
         await status.start()
         try:
@@ -115,6 +122,7 @@ class JobHandler:
                 text = texts.CANCELLED_BY.format(user=escape(answer.user))
                 await self.client.chat_postMessage(channel=p.channel, thread_ts=p.thread_ts, text=text)
                 await self.deps.state.mark_answered(job_id)  # acked, never re-run: the asker said stop
+                await self._audit(thread, p, answer=None, outcome="cancelled")
                 return
             saved = SavedAnswer(
                 question=p.question,
@@ -130,8 +138,41 @@ class JobHandler:
             await self.deps.state.add_channel_thread(p.channel, thread)
             await self._show(answer, job_id, thread, p)
             await self.deps.state.mark_answered(job_id)
+            await self._audit(thread, p, answer=answer, outcome=answer.status)
         finally:
             await status.done()
+
+    async def _may_ask(self, job_id: str, thread: str, p: QuestionJob) -> bool:
+        """Only members of the thread's conversation reach its data, whichever entry point queued the question.
+
+        The listeners check first (and tell the asker privately); this is the check no path can skip.
+        """
+        verdict = await self.deps.access.allows(self.client, p.user, p.channel)
+        if verdict is Verdict.MEMBER:
+            return True
+        log.warning("question_refused job_id=%s user=%s channel=%s verdict=%s", job_id, p.user, p.channel, verdict)
+        await self.deps.state.mark_answered(job_id)
+        await self._audit(thread, p, answer=None, outcome=f"refused ({verdict.value})")
+        if verdict is Verdict.UNKNOWN:
+            # The asker may well be a member: say why nothing came, in the thread they asked in. An
+            # outsider is told nothing there: the conversation is not theirs to post in.
+            text = refusal(verdict) or ""
+            with contextlib.suppress(SlackApiError):
+                await self.client.chat_postMessage(channel=p.channel, thread_ts=p.thread_ts, text=text)
+        return False
+
+    async def _audit(self, thread: str, p: QuestionJob, *, answer: Answer | None, outcome: str) -> None:
+        """The audit entry of a finished question: who, what, where, on which data, which code, how it ended."""
+        names = tuple(r.name for r in await self.deps.engine.datasets(thread)) if answer is not None else ()
+        await self.deps.audit.record(
+            user=p.user,
+            conversation=p.channel,
+            thread=p.thread_ts,
+            question=p.question,
+            datasets=names,
+            code=(answer.code or "") if answer is not None else "",
+            outcome=outcome,
+        )
 
     async def _borrow_channel_data(self, channel: str, thread: str) -> None:
         """A top-level question or /analyze: bring the channel's latest dataset into its thread."""

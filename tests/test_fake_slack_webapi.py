@@ -266,3 +266,38 @@ async def test_registered_file_downloads_only_with_the_bot_token(fake_slack: Fak
         status, content_type, body = await fetch(headers)
         assert (status, content_type) == (200, "text/html") and b"<html" in body
     assert fake_slack.downloads == [Download("F0CSVFILE1", authorized) for authorized in (True, False, False)]
+
+
+async def test_conversations_members_pages_by_opaque_cursor_and_hides_private_channels_the_bot_is_not_in(
+    fake_slack: FakeSlack, web_client: AsyncWebClient
+) -> None:
+    fake_slack.workspace.join("C0000000A1", "U0000000X1", "U0000000X2", "U0000000X3")
+    fake_slack.workspace.join("G0000000B1", "U0000000X1")  # private, without the bot
+    first = await web_client.conversations_members(channel="C0000000A1", limit=2)
+    cursor = first["response_metadata"]["next_cursor"]
+    assert cursor and not cursor.isdigit()  # opaque, as Slack's
+    second = await web_client.conversations_members(channel="C0000000A1", limit=2, cursor=cursor)
+    assert first["members"] + second["members"] == ["U0000000X1", "U0000000X2", "U0000000X3"]
+    assert second["response_metadata"]["next_cursor"] == ""
+    for kwargs, error in (
+        ({"channel": "C0NOSUCH01"}, "channel_not_found"),
+        ({"channel": "G0000000B1"}, "channel_not_found"),
+        ({"channel": "C0000000A1", "cursor": "bm9wZQ=="}, "invalid_cursor"),
+    ):
+        with pytest.raises(SlackApiError) as failed:
+            await web_client.conversations_members(**kwargs)
+        assert failed.value.response["error"] == error
+    with pytest.raises(SlackApiError) as bad_user:
+        await web_client.users_conversations(user="not-a-user")
+    assert bad_user.value.response["error"] == "user_not_found"
+
+
+async def test_acting_in_an_open_channel_makes_a_member_but_a_closed_one_keeps_its_members(
+    fake_slack: FakeSlack, web_client: AsyncWebClient
+) -> None:
+    fake_slack.workspace.join("G0000000B1", DEFAULT_USER)
+    fake_slack.seed(message_event("C0000000A1", "U0000000X9", "hi"))
+    fake_slack.seed(message_event("G0000000B1", "U0000000X9", "let me in"))
+    mine = await web_client.users_conversations(user="U0000000X9", types="public_channel,private_channel")
+    assert [c["id"] for c in mine["channels"]] == ["C0000000A1"]
+    assert mine["channels"][0]["is_private"] is False

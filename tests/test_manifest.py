@@ -45,7 +45,7 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "users_info": {"users:read"},
     "views_open": set(),
     "views_publish": set(),
-    # App Home asks for every conversation type; each needs its own read scope.
+    # Membership checks (and App Home) ask for every conversation type; each needs its own read scope.
     "users_conversations": {"channels:read", "groups:read", "im:read", "mpim:read"},
     "auth_test": set(),
 }

@@ -22,6 +22,7 @@ from handlers.render import (
     suggested_questions,
     usage_text,
 )
+from handlers.render.dates import day_month
 from handlers.render.home import HomeChannel, HomeDataset, forget_modal, home_view
 from tests.render_helpers import (
     PING,
@@ -170,7 +171,7 @@ def test_home_lists_each_channels_datasets_with_expiry_and_a_forget_button() -> 
     valid(view["blocks"])
     body = "\n".join(mrkdwn_texts(view["blocks"]))
     assert "<!channel" not in body and "&lt;!channel&gt;.csv" in body and "`a&lt;b&gt;`" in body
-    assert "1,200 rows × 4 columns · expires in 7 days" in body and "expires within the hour" in body
+    assert "1,200 rows × 4 columns · kept until 21 Nov" in body and "1 columns · kept until 14 Nov" in body
     assert "*<#C0DATA0001>*" in body and "Our direct messages" in body
     forgets = [b["accessory"] for b in view["blocks"] if "accessory" in b]
     assert [(f["action_id"], f["value"]) for f in forgets] == [
@@ -228,3 +229,25 @@ def test_chart_names_and_alt_text() -> None:
     assert chart_filename("Revenue by region, 2024?", 2, 3) == "chart-revenue-by-region-2024-2.png"
     assert chart_filename("¿¡!!", 1) == "chart.png"
     assert re.fullmatch(r"chart-[a-z0-9-]{1,40}\.png", chart_filename("a " * 200, 1))
+
+
+def test_retention_dates_read_the_same_in_any_workspace_and_name_the_year_only_when_it_changes() -> None:
+    dec_1 = 1_796_083_200.0  # 2026-12-01 00:00 UTC
+    assert day_month(dec_1 + 7 * 86_400, dec_1) == "8 Dec"
+    assert day_month(dec_1 + 35 * 86_400, dec_1) == "5 Jan 2027"
+    assert day_month(dec_1 + 86_399, dec_1) == "1 Dec"  # UTC, whatever the server's zone
+
+
+def test_the_card_says_until_when_the_data_is_kept() -> None:
+    dec_1 = 1_796_083_200.0  # 2026-12-01 00:00 UTC
+    _, blocks = profile_card([SALES], kept_until=dec_1 + 7 * 86_400, now=dec_1)
+    contexts = [b["elements"][0]["text"] for b in valid(blocks) if b["type"] == "context"]
+    assert "kept until 8 Dec" in contexts
+    _, without = profile_card([SALES])
+    assert not [b for b in without if "kept until" in str(b)]
+
+
+def test_home_says_so_when_slack_could_not_say_which_conversations_the_user_is_in() -> None:
+    view = home_view([], now=1_796_083_200.0, unchecked=True)
+    body = "\n".join(mrkdwn_texts(valid(view["blocks"])))
+    assert "couldn't check with Slack" in body and "None of your channels" not in body

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
+from handlers.render.dates import day_month
 from tests.bot_helpers import CHANNEL, action_ids, bot_settings, events_url, message_text, running_bot, wait_final
 from tests.engine_helpers import Model, starts_a_question
 from tests.fakes.groq_server import FakeGroq
@@ -71,7 +73,8 @@ async def test_home_lists_only_the_users_channels_and_forget_asks_before_deletin
         (home,) = await fake_slack.wait_until(lambda: fake_slack.home_views(BOB) or None, timeout=10, what="Home")
         shown = message_text(home)
         assert f"<#{CHANNEL}>" in shown and OTHER not in shown
-        assert shown.count("sales.csv") == 1 and "6 rows × 5 columns" in shown and "expires in 7 days" in shown
+        until = day_month(time.time() + 7 * 86_400, time.time())  # RETENTION_DAYS defaults to 7
+        assert shown.count("sales.csv") == 1 and "6 rows × 5 columns" in shown and f"kept until {until}" in shown
         assert "/analyze" in shown and "thread" in shown
 
         await fake_slack.send_view_action(url, home, "home_forget", CHANNEL, user_id=BOB)

@@ -247,6 +247,7 @@ async def test_analyze_forget_leaves_no_answer_marker_or_data_of_the_channel_thr
             assert "units: 20" in message_text(final)
             question_id = button_value(final, "show_code")
             assert [k async for k in client.scan_iter(f"{namespace}:blob:*")]
+            assert [e.question for e in await bot.deps.audit.entries(conversation=CHANNEL)] == ["Total units?"]
             forgot = await fake_slack.send_command(url, channel_id=CHANNEL, command="/analyze", text="forget")
             hook = await click(fake_slack, url, "forget_confirm", (await forgot.json())["blocks"])
             await fake_slack.wait_for_response(lambda r: hook.endswith(r.hook_id), timeout=10)
@@ -262,9 +263,12 @@ async def test_analyze_forget_leaves_no_answer_marker_or_data_of_the_channel_thr
         assert len(told) == 1
         assert fake_slack.opened_views() == []
         left = sorted([k async for k in client.scan_iter(f"{namespace}:*")])
+        audited = await client.smembers(f"{namespace}:audit:conversations")
     finally:
         await client.aclose()
     thread = f"{CHANNEL}:{file_ts}"
     # The queue's dedupe markers hold no data (only a job id) and keep a redelivered job from running twice.
     kept = [k for k in left if ":q:jobs:seen:" not in k]
     assert not [k for k in kept if thread in k or question_id in k or ":blob" in k or file_ts in k], kept
+    assert not [k for k in kept if CHANNEL in k], kept  # the audit trail of the channel too
+    assert CHANNEL not in audited

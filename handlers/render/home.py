@@ -9,6 +9,7 @@ from typing import Any
 from handlers import texts
 from handlers.render.blocks import MAX_MODAL_BLOCKS, MAX_SECTION, Block, context, plain_text, section
 from handlers.render.commands import COMMAND
+from handlers.render.dates import kept_until
 from handlers.render.mrkdwn import escape
 
 HOME_FORGET = "home_forget"
@@ -33,8 +34,13 @@ class HomeChannel:
     datasets: tuple[HomeDataset, ...]
 
 
-def home_view(channels: Sequence[HomeChannel], *, now: float, command: str = COMMAND) -> dict[str, Any]:
-    """The Home tab for `views.publish`: about, how to, then each channel's datasets with a Forget button."""
+def home_view(
+    channels: Sequence[HomeChannel], *, now: float, command: str = COMMAND, unchecked: bool = False
+) -> dict[str, Any]:
+    """The Home tab for `views.publish`: about, how to, then each channel's datasets with a Forget button.
+
+    `unchecked`: Slack could not say which conversations the user is in, so nothing is listed, and it says so.
+    """
     blocks: list[Block] = [
         {"type": "header", "text": plain_text(texts.HOME_TITLE_PLAIN, 150)},
         section(texts.HOME_ABOUT),
@@ -42,7 +48,9 @@ def home_view(channels: Sequence[HomeChannel], *, now: float, command: str = COM
         {"type": "divider"},
         section(texts.HOME_DATA_HEADER),
     ]
-    if not channels:
+    if unchecked:
+        blocks.append(section(texts.HOME_UNCHECKED))
+    elif not channels:
         blocks.append(section(texts.HOME_NO_DATA))
     blocks.extend(_channel(c, now) for c in channels[:MAX_HOME_CHANNELS])
     if len(channels) > MAX_HOME_CHANNELS:
@@ -66,17 +74,10 @@ def forget_modal(channel: str) -> dict[str, Any]:
 
 
 def expires_in(expires_at: float | None, now: float) -> str:
-    """The " · expires in 6 days" (or hours) suffix of a dataset line; empty when unknown."""
+    """The " · kept until 8 Dec" suffix of a dataset line; empty when unknown."""
     if expires_at is None:
         return ""
-    left = expires_at - now
-    # Whole days, rounded (a fresh upload kept 7 days says 7), then hours, rounded down.
-    days, hours = int(left / 86_400 + 0.5), int(left // 3600)
-    if left >= 86_400:
-        return texts.HOME_EXPIRES.format(when=texts.DAYS.format(n=days, s="" if days == 1 else "s"))
-    if hours >= 1:
-        return texts.HOME_EXPIRES.format(when=texts.HOURS.format(n=hours, s="" if hours == 1 else "s"))
-    return texts.HOME_EXPIRES_SOON
+    return texts.HOME_EXPIRES.format(when=kept_until(expires_at, now))
 
 
 def _channel(channel: HomeChannel, now: float) -> Block:

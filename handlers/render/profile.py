@@ -11,6 +11,7 @@ from agent import DatasetRecord
 from agent.profile import ColumnProfile
 from handlers import texts
 from handlers.render.blocks import MAX_BLOCKS, Block, actions, button, context, section, table
+from handlers.render.dates import kept_until as kept_until_text
 from handlers.render.mrkdwn import escape, preview
 
 MAX_COLUMNS_SHOWN = 25
@@ -154,6 +155,8 @@ def profile_card(
     *,
     in_thread: Sequence[DatasetRecord | DatasetView] = (),
     suggestions: Sequence[Sequence[Suggestion]] | None = None,
+    kept_until: float | None = None,
+    now: float = 0.0,
 ) -> tuple[str, list[Block]]:
     """Fallback text and blocks introducing freshly uploaded dataset(s).
 
@@ -163,6 +166,8 @@ def profile_card(
             a line names them all.
         suggestions: per dataset, the (id, question) pairs to offer as buttons; without them the
             questions are listed as text.
+        kept_until: when the data is deleted (epoch seconds), said as "kept until 8 Dec"; `now` picks
+            whether the year is shown.
     """
     views = [_view(d) for d in datasets]
     blocks: list[Block] = []
@@ -174,6 +179,8 @@ def profile_card(
     if len(names) > 1:
         listed = ", ".join(f"`{escape(n)}`" for n in names)
         blocks.append(context(texts.PROFILE_THREAD_MANY.format(n=len(names), vars=listed)))
+    if kept_until is not None:
+        blocks.append(context(kept_until_text(kept_until, now)))
     fallback = " ".join(_headline(v) for v in views)
     return preview(fallback), blocks[:MAX_BLOCKS]
 

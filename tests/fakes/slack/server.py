@@ -145,6 +145,8 @@ class FakeSlack(SlackWire):
         if event.get("type") not in ("message", "app_mention") or "channel" not in event:
             return
         channel, subtype = str(event["channel"]), event.get("subtype")
+        if event.get("user") and not event.get("bot_id"):
+            self.workspace.enroll(channel, str(event["user"]))
         if subtype == "message_changed":
             self.workspace.store(channel, dict(event["message"]))
         elif subtype == "message_deleted":
@@ -181,6 +183,7 @@ class FakeSlack(SlackWire):
 
     async def send_command(self, app_url: str, *, channel_id: str, **kwargs: Any) -> aiohttp.ClientResponse:
         """POST a signed slash command whose `response_url` is one of the fake's."""
+        self.workspace.enroll(channel_id, str(kwargs.get("user_id") or DEFAULT_USER))
         return await delivery.send_command(
             app_url,
             self.signing_secret,
@@ -203,6 +206,7 @@ class FakeSlack(SlackWire):
         message = self.workspace.find(channel, message_ts)
         if message is None:
             raise AssertionError(f"no message {message_ts} in {channel} to run a shortcut on")
+        self.workspace.enroll(channel, user_id)
         payload = message_action_payload(
             callback_id, channel_id=channel, message=message, response_url=self.new_response_url(), user_id=user_id
         )
@@ -224,6 +228,7 @@ class FakeSlack(SlackWire):
 
     async def push_command(self, command: str = "/analyze", text: str = "", *, channel_id: str, **fields: Any) -> str:
         """Push a slash command over Socket Mode; returns the `envelope_id`."""
+        self.workspace.enroll(channel_id, str(fields.get("user_id") or DEFAULT_USER))
         payload = command_payload(command, text, channel_id=channel_id, response_url=self.new_response_url(), **fields)
         return await self.socket.push("slash_commands", payload, accepts_response_payload=True)
 
@@ -244,6 +249,7 @@ class FakeSlack(SlackWire):
         message = self.workspace.find(channel, message_ts)
         if message is None:
             raise AssertionError(f"no message {message_ts} in {channel} to click on")
+        self.workspace.enroll(channel, str(kwargs.get("user_id") or DEFAULT_USER))
         return block_actions_payload(
             action_id,
             value,

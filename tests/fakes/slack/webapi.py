@@ -11,7 +11,7 @@ import copy
 from functools import partial
 from typing import Any
 
-from tests.fakes.slack import uploads
+from tests.fakes.slack import members, uploads
 from tests.fakes.slack.args import (
     ApiFailure,
     Args,
@@ -35,8 +35,6 @@ from tests.fakes.slack.common import (
 )
 from tests.fakes.slack.files import PendingUpload, StoredFile
 
-_CONVERSATION_TYPES = {"C": "public_channel", "G": "private_channel", "D": "im"}
-
 
 class Workspace:
     """Messages per channel, files, uploads, assistant statuses, ephemeral messages, users, channel members
@@ -51,12 +49,14 @@ class Workspace:
         self.ephemeral: list[dict[str, Any]] = []
         self.users: dict[str, dict[str, Any]] = {}
         self.views: list[dict[str, Any]] = []
-        self.members: dict[str, set[str]] = {}  # channel → user ids (`join`; read by users.conversations)
+        self.members: dict[str, set[str]] = {}  # channel → user ids (see `members`)
+        self.declared: set[str] = set()  # channels whose members a test fixed with `join`
         self.home_views: dict[str, list[dict[str, Any]]] = {}  # user → every Home view published, in order
         self.methods: dict[str, Method] = {
             "views.open": self.views_open,
             "views.publish": self.views_publish,
-            "users.conversations": self.users_conversations,
+            "users.conversations": partial(members.users_conversations, self),
+            "conversations.members": partial(members.conversations_members, self),
             "auth.test": self.auth_test,
             "chat.postMessage": self.chat_post_message,
             "chat.update": self.chat_update,
@@ -235,24 +235,14 @@ class Workspace:
         return {"ok": True, "view": published}
 
     def join(self, channel: str, *users: str) -> None:
-        """Make `users` members of `channel` (what `users.conversations` reports)."""
+        """Make `users` members of `channel`, and close it: no one else joins it by acting there."""
+        self.declared.add(channel)
         self.members.setdefault(channel, set()).update(users)
 
-    def users_conversations(self, args: Args) -> Reply:
-        """The user's conversations of the asked types, `limit` at a time (the cursor is an offset)."""
-        user = opt(args, "user") or BOT_USER_ID
-        types = set(str(args.get("types") or "public_channel").split(","))
-        mine = sorted(c for c, users in self.members.items() if user in users)
-        mine = [c for c in mine if _CONVERSATION_TYPES.get(c[:1]) in types]
-        start, limit = int(args.get("cursor") or 0), int(args.get("limit") or 100)
-        page = mine[start : start + limit]
-        more = start + limit < len(mine)
-        channels = [{"id": c, "is_channel": c[:1] == "C", "is_im": c[:1] == "D"} for c in page]
-        return {
-            "ok": True,
-            "channels": channels,
-            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
-        }
+    def enroll(self, channel: str, user: str) -> None:
+        """`user` acted in `channel` (posted, ran a command, clicked): a member, unless the channel is closed."""
+        if channel not in self.declared:
+            self.members.setdefault(channel, set()).add(user)
 
     def set_status(self, args: Args) -> Reply:
         channel = req(args, "channel_id", "invalid_arguments")
