@@ -24,6 +24,7 @@ from agent.errors import ConfigError
 from bot.config import Settings
 from bot.services import build_services
 from handlers.deps import Deps
+from handlers.limits import FairUse, LimitSettings, Quotas
 from handlers.payloads import Payload, PayloadCodec
 from handlers.state import SlackState
 from handlers.work import JobHandler
@@ -44,6 +45,13 @@ def check_slack_settings(settings: Settings) -> None:
             "Set SLACK_APP_TOKEN (xapp-…, Basic Information → App-Level Tokens, scope connections:write) for "
             "Socket Mode, or SLACK_SIGNING_SECRET (Basic Information → Signing Secret) for HTTP mode."
         )
+
+
+def limit_settings(settings: Settings) -> LimitSettings:
+    return LimitSettings(
+        user=Quotas(settings.user_questions_per_hour, settings.user_tokens_per_day),
+        channel=Quotas(settings.channel_questions_per_hour, settings.channel_tokens_per_day),
+    )
 
 
 class Bot:
@@ -96,6 +104,8 @@ class Bot:
             settings.slack_bot_token,
             settings.slack_api_url,
             settings.max_file_mb << 20,
+            FairUse(self.services.redis, namespace=namespace, settings=limit_settings(settings)),
+            settings.admin_user_ids,
         )
         self.handler = JobHandler(self.deps, self.client)
         self.worker = Worker(queue, self.handler, concurrency=worker_concurrency, on_dead=self.handler.on_dead)

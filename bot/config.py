@@ -120,6 +120,12 @@ class Settings:
     analyst_mode: Mode = "auto"
     max_steps: int = 8
     reasoning_effort: ReasoningEffort | None = None
+    # Fair use (handlers.limits); 0 = unlimited.
+    user_questions_per_hour: int = 30
+    channel_questions_per_hour: int = 0
+    user_tokens_per_day: int = 0
+    channel_tokens_per_day: int = 0
+    admin_user_ids: frozenset[str] = frozenset()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -153,6 +159,11 @@ class Settings:
             analyst_mode=_choice(env, "ANALYST_MODE", MODES, "auto"),
             max_steps=_int(env, "MAX_STEPS", 8),
             reasoning_effort=_choice(env, "LLM_REASONING_EFFORT", EFFORTS, None),
+            user_questions_per_hour=_int(env, "USER_QUESTIONS_PER_HOUR", 30, minimum=0),
+            channel_questions_per_hour=_int(env, "CHANNEL_QUESTIONS_PER_HOUR", 0, minimum=0),
+            user_tokens_per_day=_int(env, "USER_TOKENS_PER_DAY", 0, minimum=0),
+            channel_tokens_per_day=_int(env, "CHANNEL_TOKENS_PER_DAY", 0, minimum=0),
+            admin_user_ids=frozenset(u for u in env.get("ADMIN_USER_IDS", "").replace(",", " ").split() if u),
         )
 
     @classmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from agent import Engine
+from handlers.limits import FairUse
 from handlers.payloads import Payload
 from handlers.state import SlackState
 from jobqueue import JobQueue
@@ -18,3 +19,5 @@ class Deps:
     bot_token: str
     api_url: str
     max_file_bytes: int
+    limits: FairUse
+    admin_ids: frozenset[str] = frozenset()

@@ -211,3 +211,31 @@ AGENT_PROMPTS = (
 INTAKE_DOWN = (
     "I couldn't take this message: my storage has been unreachable for a few minutes. Please send it again shortly."
 )
+
+# Fair use (handlers.limits): a refused question, and `/analyze limit`. Numbers and times only, never user text.
+LIMIT_USER_QUESTIONS = "You've asked {used} this hour (the limit is {allowed}); you can ask again at {when}."
+LIMIT_CHANNEL_QUESTIONS = (
+    "This channel has asked {used} this hour (the limit is {allowed}); you can ask again at {when}."
+)
+LIMIT_USER_TOKENS = (
+    "Your questions have used {used} model tokens today (the limit is {allowed}); you can ask again at {when}."
+)
+LIMIT_CHANNEL_TOKENS = (
+    "This channel's questions have used {used} model tokens today (the limit is {allowed}); you can ask again at"
+    " {when}."
+)
+LIMIT_WHEN_HOUR = "<!date^{ts}^{{time}}|{fallback}>"
+LIMIT_WHEN_DAY = "<!date^{ts}^{{date_short_pretty}} at {{time}}|{fallback}>"
+LIMIT_USAGE = (
+    "Usage: `/analyze limit <questions per hour> [<tokens per day>]` with whole numbers (0 = unlimited),"
+    " or `/analyze limit reset` for the defaults."
+)
+LIMIT_NOT_ADMIN = "Only a workspace admin can change this channel's limits."
+LIMIT_SET = "This channel's limits are now {questions} an hour and {tokens} a day."
+LIMIT_SHOW = (
+    "This channel's limits: {questions} an hour and {tokens} a day; used so far: {q_used} questions this hour and"
+    " {t_used} tokens today."
+)
+LIMIT_QUESTIONS = "{n} question{s}"
+LIMIT_TOKENS = "{n} tokens"
+LIMIT_NONE = "no limit"

@@ -112,6 +112,8 @@ class JobHandler:
                 await self.client.chat_postMessage(channel=p.channel, thread_ts=p.thread_ts, text=text)
                 await self.deps.state.mark_answered(job_id)  # acked, never re-run: the asker said stop
                 return
+            # Charged before anything can fail in Slack: the tokens are spent whether or not the post works.
+            await self.deps.limits.charge(job_id, p.user, p.channel, answer.usage.total_tokens)
             saved = SavedAnswer(
                 question=p.question,
                 code=answer.code,
