@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TypedDict, TypeVar
+from urllib.parse import urlparse
 
 from dotenv import dotenv_values
 
@@ -110,7 +111,7 @@ class Settings:
     sandbox: str = "local"
     e2b_api_key: str = field(default="", repr=False)
     e2b_domain: str | None = None
-    redis_url: str | None = None
+    redis_url: str | None = field(default=None, repr=False)  # it may carry a password
     redis_prefix: str = "dataagent"
     data_dir: Path = Path(".dataagent")
     max_file_mb: int = 100
@@ -182,5 +183,6 @@ class Settings:
             self.groq_api_key,
             self.llm_api_key,
             self.e2b_api_key,
+            urlparse(self.redis_url).password or "" if self.redis_url else "",
         )
         return tuple(v for v in values if v)

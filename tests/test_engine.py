@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import re
 import signal
@@ -11,9 +12,10 @@ import pytest
 
 from agent import texts as engine_texts
 from agent.engine import EngineConfig, Mode
+from agent.llm.base import TokenUsage
 from agent.sandbox.local import LocalSandboxProvider
 from tests.engine_helpers import SALES_CSV, Model, Recorder, fenced, is_answer_request, running_engine, running_parts
-from tests.fakes.groq_server import FakeGroq, rate_limited, server_error
+from tests.fakes.groq_server import FakeGroq, Reply, rate_limited, server_error
 from tests.sandbox_helpers import PNG_MAGIC
 
 THREAD = "C1:1700000000.000100"
@@ -282,3 +284,27 @@ async def test_forget_deletes_a_shared_blob_only_with_the_last_thread_that_uses_
         await engine.forget(borrower)
         left = [key async for key in store.redis.scan_iter(f"{namespace}:*")]
     assert left == []
+
+
+@BOTH_MODES
+async def test_the_answer_carries_the_tokens_the_provider_reported_summed_over_its_calls(
+    redis_url: str, namespace: str, fake_groq: FakeGroq, mode: Mode
+) -> None:
+    model = Model(["print(len(df))"])
+    calls = iter(range(1, 10))
+
+    def priced(body: dict[str, object]) -> Reply:
+        reply = model(body)  # type: ignore[arg-type]
+        n = next(calls)
+        reply = reply if isinstance(reply, Reply) else Reply(reply)
+        return dataclasses.replace(reply, prompt_tokens=100 * n, completion_tokens=n)
+
+    fake_groq.respond_with(priced)
+    async with running_engine(
+        redis_url, namespace, fake_groq, config=EngineConfig(cell_timeout_s=30, mode=mode)
+    ) as engine:
+        await engine.add_dataset(THREAD, "sales.csv", SALES_CSV)
+        answer = await engine.ask(THREAD, "How many rows?")
+    assert answer.status == "answered", answer.error
+    assert answer.usage == TokenUsage(calls=2, prompt_tokens=300, completion_tokens=3, total_tokens=303)
+    assert answer.to_json()["usage"] == {"calls": 2, "prompt_tokens": 300, "completion_tokens": 3, "total_tokens": 303}
