@@ -34,11 +34,11 @@ _MAX_SOCKET_PATH = 100
 
 def _reachable(url: str) -> bool:
     try:
-        client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.3)
+        conn = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.3)
         try:
-            return bool(client.ping())
+            return bool(conn.ping())
         finally:
-            client.close()
+            conn.close()
     except (redis.RedisError, OSError):
         return False
 
@@ -78,13 +78,13 @@ def _retire_open_server(directory: Path) -> None:
         return
     port = int(port_file.read_text().strip() or 0)
     if port and _reachable(f"redis://127.0.0.1:{port}/0"):
-        client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=5)
+        conn = redis.Redis(host="127.0.0.1", port=port, socket_timeout=5)
         try:
-            client.shutdown(save=False)  # the append-only file holds everything; the new server reads it
+            conn.shutdown(save=False)  # the append-only file holds everything; the new server reads it
         except redis.ConnectionError:
             pass  # the server closes the connection as it exits
         finally:
-            client.close()
+            conn.close()
         log.info("embedded_redis_retired_open_port port=%d", port)
     port_file.unlink(missing_ok=True)
 

@@ -76,12 +76,12 @@ class Refusal:
 class FairUse:
     """The counters and the channel overrides, on the Redis every replica shares."""
 
-    def __init__(self, client: aioredis.Redis, *, namespace: str, settings: LimitSettings) -> None:
-        self.redis = client
+    def __init__(self, redis_client: aioredis.Redis, *, namespace: str, settings: LimitSettings) -> None:
+        self.redis = redis_client
         self.ns = namespace
         self.settings = settings
-        self._admit = client.register_script(_script("admit"))
-        self._charge = client.register_script(_script("charge"))
+        self._admit = redis_client.register_script(_script("admit"))
+        self._charge = redis_client.register_script(_script("charge"))
 
     def _k(self, *parts: str) -> str:
         return ":".join((self.ns, "limit", *parts))

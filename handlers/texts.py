@@ -86,6 +86,7 @@ USAGE = (
     "• `{cmd} <question>` — ask about this channel's latest dataset\n"
     "• `{cmd} datasets` — list the datasets I know here\n"
     "• `{cmd} forget` — delete this channel's datasets and memory (asks first)\n"
+    "• `{cmd} limit` — this channel's fair-use limits (admins: `{cmd} limit <questions/hour> [<tokens/day>]`)\n"
     "• `{cmd} help` — show this message"
 )
 DATASETS_NONE = "I don't have any datasets here yet. Upload a CSV file and I'll profile it."
