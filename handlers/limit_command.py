@@ -62,7 +62,7 @@ async def run_limit(
     if request.show:
         quotas = await limits.channel_quotas(channel)
         _, q_used, _, t_used = await limits.used(user, channel)
-        return texts.LIMIT_SHOW.format(**_described(quotas), q_used=f"{q_used:,}", t_used=f"{t_used:,}")
+        return texts.LIMIT_SHOW.format(**_described(quotas), q_used=_questions(q_used), t_used=f"{t_used:,}")
     if not request.reset and request.questions_per_hour is None:
         return texts.LIMIT_USAGE
     if not await is_admin(client, user, admin_ids):
@@ -80,8 +80,8 @@ async def run_limit(
 def _described(quotas: Quotas) -> dict[str, str]:
     q, t = quotas.questions_per_hour, quotas.tokens_per_day
     return {
-        "questions": _questions(q) if q else texts.LIMIT_NONE,
-        "tokens": texts.LIMIT_TOKENS.format(n=f"{t:,}") if t else texts.LIMIT_NONE,
+        "questions": f"{q:,}" if q else texts.LIMIT_NONE,
+        "tokens": f"{t:,}" if t else texts.LIMIT_NONE,
     }
 
 

@@ -232,11 +232,10 @@ LIMIT_USAGE = (
     " or `/analyze limit reset` for the defaults."
 )
 LIMIT_NOT_ADMIN = "Only a workspace admin can change this channel's limits."
-LIMIT_SET = "This channel's limits are now {questions} an hour and {tokens} a day."
+LIMIT_SET = "This channel's limits are now {questions} questions per hour and {tokens} model tokens per day."
 LIMIT_SHOW = (
-    "This channel's limits: {questions} an hour and {tokens} a day; used so far: {q_used} questions this hour and"
-    " {t_used} tokens today."
+    "This channel's limits are {questions} questions per hour and {tokens} model tokens per day; so far it has"
+    " asked {q_used} this hour and spent {t_used} tokens today."
 )
 LIMIT_QUESTIONS = "{n} question{s}"
-LIMIT_TOKENS = "{n} tokens"
-LIMIT_NONE = "no limit"
+LIMIT_NONE = "unlimited"

@@ -139,9 +139,13 @@ async def test_only_an_admin_can_raise_a_channels_limit_and_the_raise_takes_effe
         reset = await limit_command(fake_slack, bot, ADMIN, "limit reset")
     assert refused.startswith("This channel has asked 1 question this hour (the limit is 1)")
     assert not_admin == "Only a workspace admin can change this channel's limits."
-    assert shown.startswith("This channel's limits: 1 question an hour and no limit a day")
-    assert raised == "This channel's limits are now 10 questions an hour and 50,000 tokens a day."
-    assert reset == "This channel's limits are now 1 question an hour and no limit a day."
+    assert shown.startswith(
+        "This channel's limits are 1 questions per hour and unlimited model tokens per day;"
+        " so far it has asked 1 question this hour and spent "
+    )
+    assert not shown.endswith("spent 0 tokens today.")  # Alice's answer was charged
+    assert raised == "This channel's limits are now 10 questions per hour and 50,000 model tokens per day."
+    assert reset == "This channel's limits are now 1 questions per hour and unlimited model tokens per day."
 
 
 async def test_an_id_in_admin_user_ids_may_set_limits_and_bad_numbers_get_the_usage_line(
@@ -154,7 +158,7 @@ async def test_an_id_in_admin_user_ids_may_set_limits_and_bad_numbers_get_the_us
         bad = await limit_command(fake_slack, bot, BOB, "limit -3")
         done = await limit_command(fake_slack, bot, BOB, "limit 0 0")
     assert bad.startswith("Usage: `/analyze limit <questions per hour> [<tokens per day>]`")
-    assert done == "This channel's limits are now no limit an hour and no limit a day."
+    assert done == "This channel's limits are now unlimited questions per hour and unlimited model tokens per day."
 
 
 async def test_spent_tokens_stop_questions_for_the_day_and_each_answer_is_charged_what_the_model_reported(
