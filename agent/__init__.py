@@ -23,6 +23,7 @@ from agent.errors import (
     SandboxLost,
     SandboxUnavailable,
 )
+from agent.llm.base import TokenUsage
 from agent.progress import OnProgress, Progress, Stage
 from agent.store import DatasetRecord
 
@@ -46,4 +47,5 @@ __all__ = [
     "SandboxUnavailable",
     "Stage",
     "Status",
+    "TokenUsage",
 ]

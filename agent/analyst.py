@@ -204,7 +204,7 @@ class AnalystLoop:
             charts=tuple(work.charts[-MAX_CHARTS:]),
             attempts=tuple(work.steps),
             resurrected=work.resurrected,
-            usage=usage.as_dict(),
+            usage=usage.snapshot(),
         )
 
     async def _failed(self, thread: str, question: str, work: _Work, usage: Usage) -> Answer:

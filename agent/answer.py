@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from agent.guard.verdicts import Violation
+from agent.llm.base import TokenUsage
 from agent.sandbox.base import Execution
 
 Status = Literal["answered", "failed", "refused"]
@@ -55,7 +56,7 @@ class Answer:
     resurrected: bool = False
     cause: Cause | None = None
     timings: Mapping[str, float] = field(default_factory=dict)
-    usage: Mapping[str, int] = field(default_factory=dict)
+    usage: TokenUsage = field(default_factory=TokenUsage)
 
     @property
     def ok(self) -> bool:
@@ -73,6 +74,6 @@ class Answer:
             "status": self.status,
             "resurrected": self.resurrected,
             "timings": dict(self.timings),
-            "usage": dict(self.usage),
+            "usage": asdict(self.usage),
             "attempt_errors": [a.error_summary for a in self.attempts],
         }

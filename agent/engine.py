@@ -198,7 +198,7 @@ class Engine:
             return await self._solve(llm, thread, question, records, usage, on_progress)
         except (LLMError, ConfigError, SandboxError, DatasetError) as exc:
             log.warning("question_failed thread=%s kind=%s", thread, type(exc).__name__)
-            return Answer("failed", str(exc), question, error=str(exc), usage=usage.as_dict(), cause="unavailable")
+            return Answer("failed", str(exc), question, error=str(exc), usage=usage.snapshot(), cause="unavailable")
 
     async def _solve(
         self,
@@ -294,7 +294,7 @@ class Engine:
             charts=charts,
             attempts=tuple(attempts),
             resurrected=resurrected,
-            usage=usage.as_dict(),
+            usage=usage.snapshot(),
         )
 
     async def _write_answer(

@@ -22,7 +22,7 @@ def code_failed(question: str, attempts: Sequence[Attempt], usage: Usage, resurr
         attempts=tuple(attempts),
         error=text,
         resurrected=resurrected,
-        usage=usage.as_dict(),
+        usage=usage.snapshot(),
         cause="code_failed",
     )
     return answer, Turn(question, f"(failed: {last})", attempts[-1].code, False)
@@ -40,6 +40,6 @@ def code_refused(question: str, attempts: Sequence[Attempt], usage: Usage) -> An
         code=refused[-1].code if refused else None,
         attempts=tuple(attempts),
         error=text,
-        usage=usage.as_dict(),
+        usage=usage.snapshot(),
         cause="code_refused",
     )

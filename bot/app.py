@@ -26,6 +26,7 @@ from bot.config import Settings
 from bot.services import build_services
 from handlers.access import Access
 from handlers.deps import Deps
+from handlers.limits import FairUse, LimitSettings, Quotas
 from handlers.payloads import Payload, PayloadCodec
 from handlers.state import SlackState
 from handlers.work import JobHandler
@@ -46,6 +47,13 @@ def check_slack_settings(settings: Settings) -> None:
             "Set SLACK_APP_TOKEN (xapp-…, Basic Information → App-Level Tokens, scope connections:write) for "
             "Socket Mode, or SLACK_SIGNING_SECRET (Basic Information → Signing Secret) for HTTP mode."
         )
+
+
+def limit_settings(settings: Settings) -> LimitSettings:
+    return LimitSettings(
+        user=Quotas(settings.user_questions_per_hour, settings.user_tokens_per_day),
+        channel=Quotas(settings.channel_questions_per_hour, settings.channel_tokens_per_day),
+    )
 
 
 class Bot:
@@ -101,6 +109,7 @@ class Bot:
             access=Access(settings.membership_cache_s),
             audit=AuditLog(self.services.redis, namespace=namespace, retention_days=settings.retention_days),
             retention_days=settings.retention_days,
+            limits=FairUse(self.services.redis, namespace=namespace, settings=limit_settings(settings)),
             admin_ids=settings.admin_user_ids,
         )
         self.handler = JobHandler(self.deps, self.client)

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TypedDict, TypeVar
+from urllib.parse import urlparse
 
 from dotenv import dotenv_values
 
@@ -111,7 +112,7 @@ class Settings:
     sandbox: str = "local"
     e2b_api_key: str = field(default="", repr=False)
     e2b_domain: str | None = None
-    redis_url: str | None = None
+    redis_url: str | None = field(default=None, repr=False)  # it may carry a password
     redis_prefix: str = "dataagent"
     data_dir: Path = Path(".dataagent")
     max_file_mb: int = 100
@@ -128,6 +129,11 @@ class Settings:
     llm_retry_budget_s: float = 90.0
     llm_max_attempts: int = 5
     llm_data: Privacy = "full"
+    # Fair use (handlers.limits); 0 = unlimited.
+    user_questions_per_hour: int = 30
+    channel_questions_per_hour: int = 0
+    user_tokens_per_day: int = 0
+    channel_tokens_per_day: int = 0
     admin_user_ids: frozenset[str] = frozenset()
 
     @classmethod
@@ -169,7 +175,11 @@ class Settings:
             llm_retry_budget_s=_float(env, "LLM_RETRY_BUDGET_S", 90.0),
             llm_max_attempts=_int(env, "LLM_MAX_ATTEMPTS", 5, minimum=1),
             llm_data=_choice(env, "LLM_DATA", {m: m for m in PRIVACY_MODES}, "full"),
-            admin_user_ids=frozenset(u.strip() for u in env.get("ADMIN_USER_IDS", "").split(",") if u.strip()),
+            admin_user_ids=frozenset(u for u in env.get("ADMIN_USER_IDS", "").replace(",", " ").split() if u),
+            user_questions_per_hour=_int(env, "USER_QUESTIONS_PER_HOUR", 30, minimum=0),
+            channel_questions_per_hour=_int(env, "CHANNEL_QUESTIONS_PER_HOUR", 0, minimum=0),
+            user_tokens_per_day=_int(env, "USER_TOKENS_PER_DAY", 0, minimum=0),
+            channel_tokens_per_day=_int(env, "CHANNEL_TOKENS_PER_DAY", 0, minimum=0),
         )
 
     @classmethod
@@ -188,5 +198,6 @@ class Settings:
             self.groq_api_key,
             self.llm_api_key,
             self.e2b_api_key,
+            urlparse(self.redis_url).password or "" if self.redis_url else "",
         )
         return tuple(v for v in values if v)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import time
 from collections.abc import Awaitable, Callable
+from urllib.parse import parse_qs, urlparse
 
 import redis.asyncio as aioredis
 from slack_sdk.errors import SlackApiError
@@ -50,7 +52,32 @@ async def check_redis(settings: Settings) -> str:
     finally:
         await redis.aclose()
     where = "REDIS_URL" if settings.redis_url else f"private server under {settings.data_dir}"
-    return f"Redis {info.get('redis_version')} ({where})"
+    detail = f"Redis {info.get('redis_version')} ({where})"
+    if host := unauthenticated_remote(url):
+        detail += (
+            f"; ⚠ warning: Redis at {host} answered without a password, so anyone who can reach it can read"
+            " every dataset. Set requirepass (or an ACL user) and put it in REDIS_URL"
+            " (rediss://:PASSWORD@host:6380/0), or keep Redis on loopback or a unix socket."
+        )
+    return detail
+
+
+def unauthenticated_remote(url: str) -> str | None:
+    """The host of a Redis URL that is neither loopback nor a unix socket and carries no password."""
+    parsed = urlparse(url)
+    if parsed.scheme == "unix" or not parsed.hostname:
+        return None
+    if parsed.password or parse_qs(parsed.query).get("password"):
+        return None
+    host = parsed.hostname
+    if host == "localhost":
+        return None
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return None
+    except ValueError:
+        pass  # a host name: a remote machine as far as we can tell
+    return f"{host}:{parsed.port or 6379}"
 
 
 async def check_sandbox(settings: Settings) -> str:

@@ -1,4 +1,4 @@
-"""Who may change a channel's settings: the workspace's admins and owners, and the users of ADMIN_USER_IDS."""
+"""Who may change the bot's settings for a channel: a workspace admin or owner, or a configured id."""
 
 from __future__ import annotations
 
@@ -11,14 +11,16 @@ log = logging.getLogger(__name__)
 
 
 async def is_admin(client: AsyncWebClient, user_id: str, admin_ids: frozenset[str]) -> bool:
-    """True for a user in `admin_ids` or a workspace admin/owner per `users.info`; False when Slack cannot say."""
+    """True for a user in ADMIN_USER_IDS, or a workspace admin/owner per `users.info`.
+
+    A failed look-up answers False: an admin who cannot be confirmed is refused, never the reverse.
+    """
     if user_id in admin_ids:
         return True
     try:
         reply = await client.users_info(user=user_id)
     except SlackApiError as exc:
-        # Refusing is the safe answer when Slack cannot tell us who the user is.
         log.info("admin_check_failed user=%s error=%s", user_id, exc.response.get("error"))
         return False
     user = reply.get("user") or {}
-    return any(user.get(flag) is True for flag in ("is_admin", "is_owner", "is_primary_owner"))
+    return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))

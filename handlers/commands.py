@@ -14,6 +14,7 @@ from handlers import texts
 from handlers.access import refusal
 from handlers.deps import Deps
 from handlers.intake import clean_question, enqueue_question
+from handlers.limit_command import parse_limit, refusal_text, run_limit
 from handlers.privacy import privacy_command
 from handlers.render import analyze_no_data, datasets_list, forget_confirmation, usage_text
 from handlers.render.mrkdwn import escape
@@ -50,6 +51,10 @@ def register(app: AsyncApp, deps: Deps) -> None:
             await ack(
                 text=await privacy_command(deps, client, channel, str(command["user_id"]), text[len("privacy") :])
             )
+        elif (limit := parse_limit(text)) is not None:
+            user = str(command["user_id"])
+            reply = await run_limit(limit, deps.limits, client, user=user, channel=channel, admin_ids=deps.admin_ids)
+            await ack(text=reply)
         elif word == "forget":
             # Deleting everything takes a second click (handlers.actions does the deleting).
             fallback, blocks = forget_confirmation()
@@ -90,6 +95,12 @@ async def _ask(
         # The bot cannot tell whether it is a member (no channels:read), so the reply says how to invite it.
         await respond(text=analyze_no_data(question, bot), response_type="ephemeral")
         return
+    job_id = f"cmd:{uuid.uuid4().hex}"
+    # Checked before the root message is posted, so a refused question leaves nothing in the channel;
+    # enqueue_question sees the same job id as counted already.
+    if (over := await deps.limits.admit(job_id, user, channel)) is not None:
+        await respond(text=refusal_text(over), response_type="ephemeral")
+        return
     try:
         root = await client.chat_postMessage(
             channel=channel, text=texts.ASKED_BY.format(user=user, question=escape(question[:500]))
@@ -108,6 +119,6 @@ async def _ask(
         thread_ts=str(root["ts"]),
         question=question,
         user=user,
-        job_id=f"cmd:{uuid.uuid4().hex}",
+        job_id=job_id,
         borrow_latest=True,
     )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from agent import AuditLog, Engine
 from handlers.access import Access
+from handlers.limits import FairUse
 from handlers.payloads import Payload
 from handlers.state import SlackState
 from jobqueue import JobQueue
@@ -22,5 +23,6 @@ class Deps:
     access: Access
     audit: AuditLog
     retention_days: int
+    limits: FairUse
     # Users who may change channel settings besides the workspace's admins and owners (ADMIN_USER_IDS).
     admin_ids: frozenset[str] = frozenset()

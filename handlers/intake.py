@@ -18,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from handlers import manners, texts
 from handlers.deps import Deps
 from handlers.files import SharedFile
+from handlers.limit_command import refusal_text
 from handlers.names import UserNames
 from handlers.payloads import FileJob, QuestionJob
 from handlers.state import thread_key
@@ -142,8 +143,13 @@ async def enqueue_question(
     """Queue a question and show at once that it was heard: 👀 on the message that asked.
 
     No message of its own: the answer arrives as a new message, progress as the thread's status.
-    Returns False when it was a duplicate.
+    Returns False when it was a duplicate, or over a fair-use limit (then the thread is told when to ask again).
     """
+    refusal = await deps.limits.admit(job_id, user, channel)
+    if refusal is not None:
+        log.info("question_over_limit job_id=%s limit=%s", job_id, refusal.limit.name)
+        await client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=refusal_text(refusal))
+        return False
     payload = QuestionJob(
         channel=channel, thread_ts=thread_ts, question=question, user=user, borrow_latest=borrow_latest
     )

@@ -87,6 +87,7 @@ USAGE = (
     "• `{cmd} datasets` — list the datasets I know here\n"
     "• `{cmd} forget` — delete this channel's datasets and memory (asks first)\n"
     "• `{cmd} privacy [full|redacted|schema]` — what of the data the AI model may see here (admins change it)\n"
+    "• `{cmd} limit` — this channel's fair-use limits (admins: `{cmd} limit <questions/hour> [<tokens/day>]`)\n"
     "• `{cmd} help` — show this message"
 )
 DATASETS_NONE = "I don't have any datasets here yet. Upload a CSV file and I'll profile it."
@@ -241,3 +242,29 @@ HOME_UNCHECKED = (
 )
 SHORTCUT_NOT_HERE = "That file was not shared in this conversation, so I can't load it here."
 KEPT_UNTIL = "kept until {date}"
+# Fair use (handlers.limits): a refused question, and `/analyze limit`. Numbers and times only, never user text.
+LIMIT_USER_QUESTIONS = "You've asked {used} this hour (the limit is {allowed}); you can ask again at {when}."
+LIMIT_CHANNEL_QUESTIONS = (
+    "This channel has asked {used} this hour (the limit is {allowed}); you can ask again at {when}."
+)
+LIMIT_USER_TOKENS = (
+    "Your questions have used {used} model tokens today (the limit is {allowed}); you can ask again at {when}."
+)
+LIMIT_CHANNEL_TOKENS = (
+    "This channel's questions have used {used} model tokens today (the limit is {allowed}); you can ask again at"
+    " {when}."
+)
+LIMIT_WHEN_HOUR = "<!date^{ts}^{{time}}|{fallback}>"
+LIMIT_WHEN_DAY = "<!date^{ts}^{{date_short_pretty}} at {{time}}|{fallback}>"
+LIMIT_USAGE = (
+    "Usage: `/analyze limit <questions per hour> [<tokens per day>]` with whole numbers (0 = unlimited),"
+    " or `/analyze limit reset` for the defaults."
+)
+LIMIT_NOT_ADMIN = "Only a workspace admin can change this channel's limits."
+LIMIT_SET = "This channel's limits are now {questions} questions per hour and {tokens} model tokens per day."
+LIMIT_SHOW = (
+    "This channel's limits are {questions} questions per hour and {tokens} model tokens per day; so far it has"
+    " asked {q_used} this hour and spent {t_used} tokens today."
+)
+LIMIT_QUESTIONS = "{n} question{s}"
+LIMIT_NONE = "unlimited"

@@ -124,6 +124,8 @@ class JobHandler:
                 await self.deps.state.mark_answered(job_id)  # acked, never re-run: the asker said stop
                 await self._audit(thread, p, answer=None, outcome="cancelled")
                 return
+            # Charged before anything can fail in Slack: the tokens are spent whether or not the post works.
+            await self.deps.limits.charge(job_id, p.user, p.channel, answer.usage.total_tokens)
             saved = SavedAnswer(
                 question=p.question,
                 code=answer.code,

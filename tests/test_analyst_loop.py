@@ -89,7 +89,7 @@ async def test_the_model_inspects_the_data_then_answers_from_what_it_saw(
     assert "revenue_usd" in last_result(script.seen[1]) and "rows: 6" in last_result(script.seen[1])
     assert len(result.attempts) == 2 and result.code is not None and "# step 2" in result.code
     assert "total 855.75" in result.stdout and "<output>" not in result.stdout
-    assert result.usage["calls"] == 3
+    assert result.usage.calls == 3
     assert {"inspecting", "step", "writing_answer"} <= set(progress.stages)
 
 

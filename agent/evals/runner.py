@@ -18,6 +18,7 @@ from agent.engine import Engine
 from agent.errors import DataAgentError
 from agent.evals.dabench import Bench, BenchDataError, Level, Question, prompt_for
 from agent.evals.scoring import score_answer
+from agent.llm.base import TokenUsage
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ def _result(question: Question, answer: Answer | None, seconds: float) -> Questi
     text = answer.text if answer is not None else ""
     # Only an answer is scored: a failure's text is our error message, not the model's reply.
     score = score_answer(text if answer is not None and answer.ok else "", question.answers)
-    usage = answer.usage if answer is not None else {}
+    usage = answer.usage if answer is not None else TokenUsage()
     return QuestionResult(
         id=question.id,
         level=question.level,
@@ -105,8 +106,8 @@ def _result(question: Question, answer: Answer | None, seconds: float) -> Questi
         parsed=score.parsed,
         labels=dict(question.answers),
         status=answer.status if answer is not None else "error",
-        llm_calls=usage.get("calls", 0),
-        tokens=usage.get("total_tokens", 0),
+        llm_calls=usage.calls,
+        tokens=usage.total_tokens,
         seconds=seconds,
         answer=text,
     )

@@ -76,6 +76,19 @@ class Completion:
     tool_calls: tuple[ToolCall, ...] = ()
 
 
+@dataclass(frozen=True)
+class TokenUsage:
+    """What one question cost: the model calls it made and the tokens the provider reported for them.
+
+    The figures are the providers' own `usage` fields, summed; fair-use limits charge `total_tokens`.
+    """
+
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+
 @dataclass
 class Usage:
     """Running token totals over several completions (e.g. the attempts of one question)."""
@@ -92,14 +105,9 @@ class Usage:
         self.completion_tokens += completion.completion_tokens
         self.total_tokens += completion.total_tokens
 
-    def as_dict(self) -> dict[str, int]:
-        """The totals as `Answer.usage` carries them."""
-        return {
-            "calls": self.calls,
-            "prompt_tokens": self.prompt_tokens,
-            "completion_tokens": self.completion_tokens,
-            "total_tokens": self.total_tokens,
-        }
+    def snapshot(self) -> TokenUsage:
+        """The totals so far, as `Answer.usage` carries them."""
+        return TokenUsage(self.calls, self.prompt_tokens, self.completion_tokens, self.total_tokens)
 
 
 class LLM(Protocol):
