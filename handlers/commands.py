@@ -73,6 +73,7 @@ async def forget_channel(deps: Deps, channel: str) -> bool:
         await deps.engine.forget(thread)
     await deps.state.forget_channel(channel)
     await deps.audit.forget(channel)
+    await deps.limits.forget_channel(channel)
     return bool(threads)
 
 

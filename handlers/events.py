@@ -41,7 +41,8 @@ def register(app: AsyncApp, deps: Deps, outage: OutageRetry | None = None) -> No
                     channel=str(event["channel"]), thread_ts=thread_ts, text=texts.INTAKE_DOWN
                 )
 
-        await retry.run(first, again, give_up)
+        conversation = f"{event.get('channel')}:{event.get('thread_ts') or event.get('ts')}"
+        await retry.run(first, again, give_up, key=conversation)
 
     app.event("message")(on_event)
     app.event("app_mention")(on_event)

@@ -86,6 +86,14 @@ class FairUse:
     def _k(self, *parts: str) -> str:
         return ":".join((self.ns, "limit", *parts))
 
+    async def forget_channel(self, channel: str) -> None:
+        """Drop the once-per-question markers of the channel's questions (they name its threads); the
+        counters stay, so forgetting a channel's data does not reset what it may still ask."""
+        for what in ("seen", "charged"):
+            keys = [k async for k in self.redis.scan_iter(match=self._k(what, "*", f"{channel}:*"), count=500)]
+            if keys:
+                await self.redis.delete(*keys)
+
     async def channel_quotas(self, channel: str) -> Quotas:
         """The channel's limits: an admin's override where one is set, else the settings."""
         raw = await self.redis.hgetall(self._k("channel", channel))

@@ -172,6 +172,8 @@ class SlackState:
                 self._k("data", thread),
                 self._k("people", thread),
             ]
+        # A file job's id names the message the file came in, not always the thread: find its markers.
+        keys += [k async for k in self.redis.scan_iter(match=self._k("card", f"file:{channel}:*"), count=500)]
         await self.redis.delete(*keys)
         await self.redis.srem(self._k("channels"), channel)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from handlers.outage import OutageRetry
@@ -62,3 +63,33 @@ async def test_an_event_kept_past_the_budget_tells_the_asker_to_send_it_again() 
             break
         await asyncio.sleep(0.05)
     assert told == ["ask again"] and retry.pending == 0
+
+
+async def test_events_of_one_thread_kept_during_an_outage_are_taken_in_the_order_they_arrived() -> None:
+    retry = OutageRetry(budget_s=5, first_wait_s=0.05, max_wait_s=0.05)
+    redis_up = asyncio.Event()
+    taken: list[str] = []
+
+    def intake(name: str) -> Callable[[], Awaitable[None]]:
+        async def take() -> None:
+            if not redis_up.is_set():
+                raise ConnectionError("Error 111 connecting to 127.0.0.1:6390")
+            await asyncio.sleep(0.01 if name == "first" else 0)  # the head is the slowest to go through
+            taken.append(name)
+
+        return take
+
+    async def never() -> None:
+        raise AssertionError("nothing should be given up")
+
+    for name in ("first", "second", "third"):
+        await retry.run(intake(name), intake(name), never, key="C1:1.0")
+    await retry.run(intake("other"), intake("other"), never, key="C1:2.0")
+    assert retry.pending == 4 and taken == []
+    redis_up.set()
+    for _ in range(100):
+        if not retry.pending:
+            break
+        await asyncio.sleep(0.02)
+    assert [t for t in taken if t != "other"] == ["first", "second", "third"]
+    assert "other" in taken
