@@ -10,13 +10,14 @@ Parquet keeps every column's type, so the sandbox needs no column spec.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import inspect
 import io
 import keyword
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -139,19 +140,8 @@ def ingest(name: str, data: bytes, *, max_bytes: int) -> LoadedDataset:
     Raises:
         DatasetError: the file cannot be used; the message says what is wrong and what to do.
     """
-    try:
+    with _hostile_shapes(name, "export the data as a plain CSV and upload that"):
         return _ingest(name, data, max_bytes=max_bytes)
-    except RecursionError:
-        # A hostile shape (e.g. brackets nested thousands deep) a parser recursed on: the file, not a
-        # crash to retry.
-        raise DatasetError(
-            f"{name} is nested too deeply to read as a table; export the data as a plain CSV and upload that."
-        ) from None
-    except MemoryError:
-        raise DatasetError(
-            f"{name} needs more memory to read than this bot has; filter it to the rows and columns you need "
-            "or split it into smaller files, then upload again."
-        ) from None
 
 
 def ingest_file(name: str, data: bytes, *, max_bytes: int) -> tuple[LoadedDataset, ...]:
@@ -165,12 +155,18 @@ def ingest_file(name: str, data: bytes, *, max_bytes: int) -> tuple[LoadedDatase
     Raises:
         DatasetError: the file cannot be used; the message says what is wrong and what to do.
     """
-    try:
+    with _hostile_shapes(name, "flatten it (one record per row) and upload that"):
         return _dispatch(name, data, max_bytes=max_bytes)
+
+
+@contextlib.contextmanager
+def _hostile_shapes(name: str, flatten: str) -> Iterator[None]:
+    """A shape a parser recursed on (brackets nested thousands deep) or ran out of memory for: the file's
+    fault, said in one sentence, not a crash the job queue would retry."""
+    try:
+        yield
     except RecursionError:
-        raise DatasetError(
-            f"{name} is nested too deeply to read as a table; flatten it (one record per row) and upload that."
-        ) from None
+        raise DatasetError(f"{name} is nested too deeply to read as a table; {flatten}.") from None
     except MemoryError:
         raise DatasetError(
             f"{name} needs more memory to read than this bot has; filter it to the rows and columns you need "
