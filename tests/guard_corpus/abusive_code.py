@@ -123,8 +123,7 @@ threading.Thread(target=whisper, daemon=True).start()
     # Strings that analysis libraries evaluate as Python.
     (
         "formula_import",
-        "import statsmodels.formula.api as smf\n"
-        "smf.ols('y ~ x + __import__(\"os\").system(\"id\")', data=df).fit()",
+        'import statsmodels.formula.api as smf\nsmf.ols(\'y ~ x + __import__("os").system("id")\', data=df).fit()',
     ),
     ("formula_attribute", "from statsmodels.formula.api import logit\nlogit('y ~ os.system(\"id\")', data=df)"),
     ("formula_at_run_time", "import statsmodels.formula.api as smf\nsmf.ols('y ~ ' + ' + '.join(df.columns), df)"),
