@@ -20,12 +20,10 @@ import re
 
 from agent.guard.escapes import CODE_MAGICS, SAFE_MAGICS, neutralize_escapes
 from agent.guard.hooks import call_problems, option_problem, rcparam_problem
+from agent.guard.modules import import_rule, import_what, module_rule, reached_rule
 from agent.guard.path_tables import ATTR_PATH_ARGS, NOT_PATH_READERS, PATH_KWARGS, QUAL_PATH_ARGS
 from agent.guard.paths import PathLiteral, PathPolicy, climbs_up, literal_of
 from agent.guard.policy import (
-    ALLOWED_MODULES,
-    ALLOWED_SUBMODULES,
-    BACKGROUND_USES,
     BUILTINS,
     CONVENTIONAL,
     DATA_METHODS,
@@ -33,13 +31,10 @@ from agent.guard.policy import (
     FRAME_ATTRS,
     IPYTHON_OK,
     IPYTHON_SHELLS,
-    MODULE_ATTRS,
     MODULES,
     OUTPUT_NAMES,
-    PREFIXES,
     SENSITIVE_TARGETS,
     SETTABLE,
-    TRAVERSED,
     WHY,
 )
 from agent.guard.verdicts import CodeVerdict, Violation
@@ -71,40 +66,6 @@ def check_code(code: str, *, data_dir: str = DATA_DIR) -> CodeVerdict:
 
 
 _FORMAT_DUNDER = re.compile(r"\{[^{}]*\.__\w+__")
-
-
-def _module_rule(qual: str) -> str | None:
-    if qual in MODULE_ATTRS:
-        return MODULE_ATTRS[qual]
-    return next((why for prefix, why in PREFIXES if qual.startswith(prefix)), None)
-
-
-def _reached_rule(qual: str) -> tuple[str, str] | None:
-    """A refused module or attribute reached through a library that imported it (`pd.io.common.os.system`)."""
-    parts = qual.split(".")
-    if parts[0] not in ALLOWED_MODULES:
-        return None
-    for index in range(1, len(parts)):
-        if parts[index] in TRAVERSED:
-            return f"reach {parts[index]} through {'.'.join(parts[:index])}", MODULES[parts[index]]
-        why = _module_rule(".".join(parts[index:])) if index < len(parts) - 1 else None
-        if why:
-            return f"use {'.'.join(parts[index:])} through {'.'.join(parts[:index])}", why
-    return None
-
-
-def _import_rule(module: str) -> str | None:
-    if module in ALLOWED_SUBMODULES or any(module.startswith(ok + ".") for ok in ALLOWED_SUBMODULES):
-        return None
-    top = module.split(".")[0]
-    unlisted = "unlisted" if top not in ALLOWED_MODULES else None
-    return MODULES.get(top) or unlisted or _module_rule(module)
-
-
-def _import_what(shown: str, module: str) -> str:
-    """`import threading to start a background thread`: the import, and what it is for when that is the danger."""
-    use = BACKGROUND_USES.get(module.split(".")[0])
-    return f"import {shown} to {use}" if use else f"import {shown}"
 
 
 class _Checker:
@@ -205,21 +166,21 @@ class _Checker:
 
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
-            why = _import_rule(alias.name)
+            why = import_rule(alias.name)
             if why:
-                self._flag(node, _import_what(alias.name, alias.name), why)
+                self._flag(node, import_what(alias.name, alias.name), why)
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         if not node.module or node.level:
             return
         for alias in node.names:
             full = node.module if alias.name == "*" else f"{node.module}.{alias.name}"
-            why = _import_rule(full) or (MODULES.get(node.module.split(".")[0]) if alias.name == "*" else None)
+            why = import_rule(full) or (MODULES.get(node.module.split(".")[0]) if alias.name == "*" else None)
             if alias.name == "*" and node.module in ("os", "sys", "shutil"):
                 why = why or "internals"
             if why:
                 shown = node.module if alias.name == "*" else f"{alias.name} from {node.module}"
-                self._flag(node, _import_what(shown, node.module), why)
+                self._flag(node, import_what(shown, node.module), why)
 
     def visit_Name(self, node: ast.Name) -> None:
         why = BUILTINS.get(node.id)
@@ -279,8 +240,8 @@ class _Checker:
             self._flag(node, f"call get_ipython's .{node.attr}", "ipython")
         else:
             qual = self._qual(node)
-            why = _module_rule(qual) if qual else None
-            reached = _reached_rule(qual) if qual and not why else None
+            why = module_rule(qual) if qual else None
+            reached = reached_rule(qual) if qual and not why else None
             if qual and why:
                 self._flag(node, f"use {qual}", why)
             elif reached:
@@ -363,11 +324,14 @@ class _Checker:
             if name in DATA_METHODS and self._imported(node.args[0]) is None:
                 self._flag(node, f"replace the method {name} of an object", "patch")
         if attr is not None and attr.complete:
-            why = _module_rule(f"{target}.{attr.text}") if target else None
+            why = module_rule(f"{target}.{attr.text}") if target else None
             if attr.text in FRAME_ATTRS or attr.text in DUNDERS or attr.text == "__class__":
                 why = "internals"
+            reached = reached_rule(f"{target}.{attr.text}") if target and not why else None
             if why:
                 self._flag(node, f"use {target or 'an object'}.{attr.text}", why)
+            elif reached:
+                self._flag(node, *reached)
         elif target in SENSITIVE_TARGETS:
             self._flag(node, f"call {qual} on {target} with a computed name", "internals")
         if qual in ("setattr", "delattr") and target in SENSITIVE_TARGETS:

@@ -23,6 +23,16 @@ HOOK_OPTIONS = ("display.float_format", "styler.format.formatter", "plotting.bac
 # What may be written around the number in a float format: units, not other numbers.
 _FORMAT_TEXT = frozenset(" $€£¥%")
 _FORMULA_KWARGS = ("formula", "re_formula", "vc_formula", "exog_formula")
+# statsmodels.formula.api's models and patsy's builders, by bare name: an earlier cell's
+# `from statsmodels.formula.api import ols` still binds `ols` in the kernel when this cell runs.
+_FORMULA_FUNCTIONS = frozenset(
+    {
+        *("ols", "wls", "gls", "glsar", "glm", "logit", "probit", "mnlogit", "poisson", "negativebinomial"),
+        *("quantreg", "mixedlm", "gee", "ordinal_gee", "nominal_gee", "phreg", "rlm", "conditional_logit"),
+        *("dmatrix", "dmatrices", "from_formula"),
+    }
+)
+_NOT_FORMULAS = ("pandas.", "numpy.", "scipy.", "sklearn.", "matplotlib.", "seaborn.")
 # rcParams naming programs matplotlib runs (ffmpeg, ImageMagick, LaTeX).
 _PROGRAM_RCPARAMS = re.compile(r"^(?:animation\.\w*(?:_path|_args)|animation\.writer|text\.usetex|text\.latex\.|pgf\.)")
 
@@ -80,7 +90,8 @@ def rcparam_problem(key: str | None) -> Problem | None:
 
 def _is_formula_call(qual: str, name: str) -> bool:
     statsmodels = qual.startswith("statsmodels.") and ".formula." in qual
-    return statsmodels or qual.startswith("patsy.") or name == "from_formula"
+    by_name = name in _FORMULA_FUNCTIONS and not qual.startswith(_NOT_FORMULAS)
+    return statsmodels or qual.startswith("patsy.") or by_name
 
 
 def _formula_problems(node: ast.Call, text_of: TextOf) -> Iterator[Problem]:

@@ -325,7 +325,7 @@ OUTPUT_NAMES = frozenset({"print", "display", "repr"})
 # Kernel state persists between cells, so these names mean what they usually mean even unimported.
 CONVENTIONAL = {
     **{"pd": "pandas", "np": "numpy", "plt": "matplotlib.pyplot", "sns": "seaborn", "Path": "pathlib.Path"},
-    **{"os": "os", "sys": "sys"},
+    **{"os": "os", "sys": "sys", "smf": "statsmodels.formula.api", "sm": "statsmodels.api"},
 }
 # Refused modules that libraries import and so expose as attributes (`matplotlib.subprocess`), minus
 # names that are also real submodules of the analysis libraries (`scipy.signal`).

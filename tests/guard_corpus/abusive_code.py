@@ -145,4 +145,9 @@ threading.Thread(target=whisper, daemon=True).start()
     ("help_modules", "help('modules')"),
     ("np_load_pickle", "import numpy as np\nnp.load('upload.npy', allow_pickle=True)"),
     ("exit_kernel", "exit()"),
+    ("getattr_library_os", "import pandas as pd\ngetattr(pd.io.common, 'os').system('id')"),
+    ("import_os_from_library", "from pandas.io.common import os as o\ngetattr(o, 'sys' + 'tem')('id')"),
+    ("import_subprocess_from_mpl", "from matplotlib import subprocess as s\nhandles = [s]\nhandles[0].run(['id'])"),
+    ("pickle_through_pandas", "import pandas as pd\npd.io.pickle.read_pickle('upload.pkl')"),
+    ("formula_unimported_ols", 'ols(\'y ~ __import__("os").system("id")\', data=df)'),
 )
