@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from agent.guard import check_code, screen_question
+from agent.guard.question import MAX_QUESTION_CHARS
 
 # The labelled corpus is the test suite's data, read as data files (the suite is not a library).
 _DIR = Path(__file__).resolve().parents[1] / "tests" / "guard_corpus"
@@ -74,7 +75,8 @@ def main(rounds: int) -> None:
     code = [c for _, c in ABUSIVE_CODE] + [c for _, c in ORDINARY_CODE]
     print(f"time per question screen: {_timing(screen_question, questions, rounds)}")
     print(f"time per code check:      {_timing(check_code, code, rounds)}")
-    long_question = " ".join(ORDINARY_QUESTIONS) * 3
+    # The longest question still screened; longer ones are refused unread.
+    long_question = (" ".join(ORDINARY_QUESTIONS) * 3)[:MAX_QUESTION_CHARS]
     print(f"time for a {len(long_question):,}-char question: {_timing(screen_question, [long_question], rounds)}")
     long_code = "\n".join(c for _, c in ORDINARY_CODE if "%" not in c and "(df.groupby('region')" not in c) * 5
     print(f"time for a {long_code.count(chr(10)):,}-line cell: {_timing(check_code, [long_code], rounds)}")

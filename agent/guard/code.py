@@ -16,24 +16,23 @@ Each violation reads "line N: <what the code would do> (<why not>)", so a caller
 from __future__ import annotations
 
 import ast
+import re
 
 from agent.guard.escapes import CODE_MAGICS, SAFE_MAGICS, neutralize_escapes
+from agent.guard.hooks import call_problems, option_problem, rcparam_problem
+from agent.guard.modules import import_rule, import_what, module_rule, reached_rule
 from agent.guard.path_tables import ATTR_PATH_ARGS, NOT_PATH_READERS, PATH_KWARGS, QUAL_PATH_ARGS
 from agent.guard.paths import PathLiteral, PathPolicy, climbs_up, literal_of
 from agent.guard.policy import (
-    ALLOWED_MODULES,
-    ALLOWED_SUBMODULES,
-    BACKGROUND_USES,
     BUILTINS,
     CONVENTIONAL,
+    DATA_METHODS,
     DUNDERS,
     FRAME_ATTRS,
     IPYTHON_OK,
     IPYTHON_SHELLS,
-    MODULE_ATTRS,
     MODULES,
     OUTPUT_NAMES,
-    PREFIXES,
     SENSITIVE_TARGETS,
     SETTABLE,
     WHY,
@@ -66,24 +65,7 @@ def check_code(code: str, *, data_dir: str = DATA_DIR) -> CodeVerdict:
     return CodeVerdict(not violations, violations)
 
 
-def _module_rule(qual: str) -> str | None:
-    if qual in MODULE_ATTRS:
-        return MODULE_ATTRS[qual]
-    return next((why for prefix, why in PREFIXES if qual.startswith(prefix)), None)
-
-
-def _import_rule(module: str) -> str | None:
-    if module in ALLOWED_SUBMODULES or any(module.startswith(ok + ".") for ok in ALLOWED_SUBMODULES):
-        return None
-    top = module.split(".")[0]
-    unlisted = "unlisted" if top not in ALLOWED_MODULES else None
-    return MODULES.get(top) or unlisted or _module_rule(module)
-
-
-def _import_what(shown: str, module: str) -> str:
-    """`import threading to start a background thread`: the import, and what it is for when that is the danger."""
-    use = BACKGROUND_USES.get(module.split(".")[0])
-    return f"import {shown} to {use}" if use else f"import {shown}"
+_FORMAT_DUNDER = re.compile(r"\{[^{}]*\.__\w+__")
 
 
 class _Checker:
@@ -184,21 +166,21 @@ class _Checker:
 
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
-            why = _import_rule(alias.name)
+            why = import_rule(alias.name)
             if why:
-                self._flag(node, _import_what(alias.name, alias.name), why)
+                self._flag(node, import_what(alias.name, alias.name), why)
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         if not node.module or node.level:
             return
         for alias in node.names:
             full = node.module if alias.name == "*" else f"{node.module}.{alias.name}"
-            why = _import_rule(full) or (MODULES.get(node.module.split(".")[0]) if alias.name == "*" else None)
+            why = import_rule(full) or (MODULES.get(node.module.split(".")[0]) if alias.name == "*" else None)
             if alias.name == "*" and node.module in ("os", "sys", "shutil"):
                 why = why or "internals"
             if why:
                 shown = node.module if alias.name == "*" else f"{alias.name} from {node.module}"
-                self._flag(node, _import_what(shown, node.module), why)
+                self._flag(node, import_what(shown, node.module), why)
 
     def visit_Name(self, node: ast.Name) -> None:
         why = BUILTINS.get(node.id)
@@ -211,6 +193,11 @@ class _Checker:
             self._flag(node, "hand IPython's shell to other code", "ipython")
         elif node.id in OUTPUT_NAMES and not isinstance(node.ctx, ast.Load):
             self._flag(node, f"rebind {node.id}", "rebind")
+        elif node.id in ("getattr", "setattr", "delattr") and node.id not in self.bound:
+            parent = self.parents.get(id(node))
+            if not (isinstance(parent, ast.Call) and parent.func is node):
+                # `reduce(getattr, ['system'], os)`: the getter escapes the checks made on its calls.
+                self._flag(node, f"hand {node.id} to other code", "internals")
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
         if node.name in OUTPUT_NAMES:
@@ -236,10 +223,15 @@ class _Checker:
     def visit_Constant(self, node: ast.Constant) -> None:
         if isinstance(node.value, str) and node.value in DUNDERS:
             self._flag(node, f"use the name {node.value!r}", "internals")
+        elif isinstance(node.value, str) and _FORMAT_DUNDER.search(node.value):
+            # `'{0.__class__.__base__}'.format(x)` walks attributes like `x.__class__.__base__` would.
+            self._flag(node, "reach Python internals through a format string", "internals")
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         if not isinstance(node.ctx, ast.Load):
             self._check_patch(node, node.value, node.attr, "delete" if isinstance(node.ctx, ast.Del) else "replace")
+            if node.attr in DATA_METHODS and self._imported(node.value) is None:
+                self._flag(node, f"replace the method {node.attr} of an object", "patch")
         if node.attr in IPYTHON_SHELLS:
             self._flag(node, f"use IPython's {node.attr}", "ipython")
         elif node.attr in DUNDERS or node.attr in FRAME_ATTRS:
@@ -248,9 +240,28 @@ class _Checker:
             self._flag(node, f"call get_ipython's .{node.attr}", "ipython")
         else:
             qual = self._qual(node)
-            why = _module_rule(qual) if qual else None
+            why = module_rule(qual) if qual else None
+            reached = reached_rule(qual) if qual and not why else None
             if qual and why:
                 self._flag(node, f"use {qual}", why)
+            elif reached:
+                self._flag(node, *reached)
+
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        if isinstance(node.ctx, ast.Load):
+            return
+        if (self._qual(node.value) or "").endswith("rcParams"):
+            problem = rcparam_problem(self._text(node.slice))
+            if problem:
+                self._flag(node, *problem)
+        elif isinstance(node.value, ast.Attribute) and self._is_ipython(node.value.value):
+            key = self._text(node.slice)
+            if key is None or key in OUTPUT_NAMES or key in BUILTINS:
+                self._flag(node, f"rebind {key or 'a name'} in the shell's namespace", "rebind")
+
+    def _text(self, node: ast.expr) -> str | None:
+        literal = literal_of(node, self.consts, self.quals)
+        return literal.text if literal is not None and literal.complete else None
 
     def visit_Call(self, node: ast.Call) -> None:
         qual = self.quals.get(id(node), "")
@@ -269,6 +280,8 @@ class _Checker:
             runs_code = name in CODE_MAGICS and (len(node.args) > 1 or bool(node.keywords))
             if name not in SAFE_MAGICS or runs_code:
                 self._flag(node, "call get_ipython's .run_line_magic", "ipython")
+        for problem in call_problems(node, qual, name, self._text):
+            self._flag(node, *problem)
         self._check_paths(node, qual, name)
 
     def _imported(self, node: ast.expr) -> str | None:
@@ -287,7 +300,14 @@ class _Checker:
     def _check_patch(self, node: ast.AST, base: ast.expr, attr: str | None, verb: str) -> None:
         """Assigning to an imported module or class persists in the kernel and changes every later answer."""
         owner = self._imported(base)
-        if owner is None or f"{owner}.".startswith(SETTABLE):
+        if owner is not None and f"{owner}.".startswith(SETTABLE):
+            parent = self.parents.get(id(node))
+            value = parent.value if isinstance(parent, ast.Assign) else base  # unknown: judged as code
+            problem = option_problem(f"{owner}.{attr}".split(".", 2)[2], value) if attr else None
+            if problem:
+                self._flag(node, *problem)
+            return
+        if owner is None:
             return
         if not owner:
             what = f"{verb} {attr or 'attributes'} on an object's class"
@@ -301,12 +321,17 @@ class _Checker:
         if qual in ("setattr", "delattr"):
             name = attr.text if attr is not None and attr.complete else None
             self._check_patch(node, node.args[0], name, "delete" if qual == "delattr" else "replace")
+            if name in DATA_METHODS and self._imported(node.args[0]) is None:
+                self._flag(node, f"replace the method {name} of an object", "patch")
         if attr is not None and attr.complete:
-            why = _module_rule(f"{target}.{attr.text}") if target else None
-            if attr.text in FRAME_ATTRS:
+            why = module_rule(f"{target}.{attr.text}") if target else None
+            if attr.text in FRAME_ATTRS or attr.text in DUNDERS or attr.text == "__class__":
                 why = "internals"
+            reached = reached_rule(f"{target}.{attr.text}") if target and not why else None
             if why:
                 self._flag(node, f"use {target or 'an object'}.{attr.text}", why)
+            elif reached:
+                self._flag(node, *reached)
         elif target in SENSITIVE_TARGETS:
             self._flag(node, f"call {qual} on {target} with a computed name", "internals")
         if qual in ("setattr", "delattr") and target in SENSITIVE_TARGETS:

@@ -30,6 +30,7 @@ WHY = {
     "background": "running work in the background, where it could change later answers, is not allowed",
     "patch": "changing imported libraries, which would falsify later answers, is not allowed",
     "rebind": "replacing print or display, which would falsify later outputs, is not allowed",
+    "hook": "installing display hooks or formatters, which would falsify later outputs, is not allowed",
 }
 
 # The only importable top-level packages: analysis libraries (allowed even where the sandbox lacks
@@ -208,6 +209,7 @@ MODULE_ATTRS: dict[str, str] = {
     # A module handed to `attrgetter('system')` is `getattr` with a computed name.
     **dict.fromkeys(("operator.attrgetter", "operator.methodcaller"), "internals"),
     "pandas.read_pickle": "pickle",
+    "numpy.ctypeslib": "native",
 }
 PREFIXES = (
     ("os.exec", "proc"),
@@ -277,7 +279,24 @@ BUILTINS = {
     "__loader__": "internals",
     "__spec__": "internals",
     "breakpoint": "internals",
+    # At module level `locals()` is the namespace itself: `locals()['print'] = …` rebinds print.
+    "locals": "internals",
+    # help() runs pydoc, which imports every module for `help('modules')` and pipes text to a pager.
+    "help": "shell",
+    **dict.fromkeys(("exit", "quit"), "kill"),
 }
+# Methods answers are computed with: assigning to one on a dataset object (`df.sum = lambda …`) is not
+# an imported class, yet it falsifies every later answer about that object.
+DATA_METHODS = frozenset(
+    {
+        *("sum", "mean", "median", "mode", "min", "max", "count", "std", "var", "sem", "quantile", "describe"),
+        *("head", "tail", "info", "to_string", "to_markdown", "to_csv", "to_json", "to_dict", "to_list", "tolist"),
+        *("value_counts", "groupby", "agg", "aggregate", "apply", "transform", "nunique", "unique", "size"),
+        *("sort_values", "sort_index", "nlargest", "nsmallest", "idxmax", "idxmin", "corr", "cov", "cumsum"),
+        *("round", "plot", "query", "eval", "merge", "join", "pivot_table", "resample", "rolling", "filter"),
+        *("isna", "notna", "dropna", "fillna", "astype", "abs", "pct_change", "diff", "prod", "any", "all"),
+    }
+)
 # Objects on which `getattr` with a computed name is refused.
 SENSITIVE_TARGETS = frozenset(
     {
@@ -295,7 +314,8 @@ SENSITIVE_TARGETS = frozenset(
         "IPython",
     }
 )
-IPYTHON_OK = frozenset({"run_line_magic", "display_formatter", "user_ns"})
+# Not display_formatter: a formatter registered there (`for_type(float, …)`) rewrites every later output.
+IPYTHON_OK = frozenset({"run_line_magic", "user_ns"})
 # Names of IPython's shell, refused wherever they appear (`InteractiveShell.instance().system(...)`).
 IPYTHON_SHELLS = frozenset({"InteractiveShell", "ZMQInteractiveShell", "TerminalInteractiveShell", "IPKernelApp"})
 # Settings meant to be assigned (`pd.options.display.max_rows = 100`), unlike the rest of a library.
@@ -303,4 +323,10 @@ SETTABLE = ("pandas.options.",)
 # Names every later cell's output goes through: rebinding them persists in the kernel.
 OUTPUT_NAMES = frozenset({"print", "display", "repr"})
 # Kernel state persists between cells, so these names mean what they usually mean even unimported.
-CONVENTIONAL = {"pd": "pandas", "np": "numpy", "plt": "matplotlib.pyplot", "sns": "seaborn", "Path": "pathlib.Path"}
+CONVENTIONAL = {
+    **{"pd": "pandas", "np": "numpy", "plt": "matplotlib.pyplot", "sns": "seaborn", "Path": "pathlib.Path"},
+    **{"os": "os", "sys": "sys", "smf": "statsmodels.formula.api", "sm": "statsmodels.api"},
+}
+# Refused modules that libraries import and so expose as attributes (`matplotlib.subprocess`), minus
+# names that are also real submodules of the analysis libraries (`scipy.signal`).
+TRAVERSED = frozenset(MODULES) - {"signal", "code", "profile", "trace", "sh", "dns", "fabric", "http", "urllib"}

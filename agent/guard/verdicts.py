@@ -14,7 +14,7 @@ class QuestionVerdict:
         reason: For a refusal, one user-facing sentence saying why and what the bot can do instead;
             empty when allowed.
         category: "ok", or the kind of request declined: "network", "host", "secrets", "privacy",
-            "injection", "install" or "abuse".
+            "injection", "install", "abuse", or "length" for a question too long to screen.
     """
 
     allowed: bool

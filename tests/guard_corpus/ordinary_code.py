@@ -380,4 +380,57 @@ summary = df.describe().T
 display(summary)
 """,
     ),
+    (
+        "statsmodels_formulas",
+        """import numpy as np
+import statsmodels.formula.api as smf
+import statsmodels.api as sm
+
+model = smf.ols('sales ~ price + C(region)', data=df).fit()
+print(model.summary())
+logged = smf.ols(formula='np.log(revenue) ~ np.log(price) + I(discount ** 2) + C(channel, Treatment("web"))', data=df)
+print(logged.fit().params.round(3).to_string())
+churn = smf.logit('churned ~ tenure_months + monthly_fee + C(plan)', data=df).fit(disp=0)
+print(np.exp(churn.params).round(2))
+mixed = smf.mixedlm('score ~ week', df, groups=df['store'], re_formula='~week').fit()
+glm = sm.GLM.from_formula('claims ~ age + Q("vehicle type")', data=df, family=sm.families.Poisson()).fit()
+inter = smf.ols('y ~ a:b + a*b - 1', data=df).fit()
+print(mixed.params, glm.aic, inter.rsquared)
+""",
+    ),
+    (
+        "query_and_eval_expressions",
+        """import pandas as pd
+
+threshold = 100
+east = df.query('amount > 100 and region == "East"')
+big = df.query('amount > @threshold & `unit price` < 20')
+named = df.query('name.str.contains("Ltd") and not status.isin(["void", "draft"])', engine='python')
+recent = df.query('order_date.dt.year >= 2023', engine='python')
+df['margin'] = df.eval('(revenue - cost) / revenue')
+df.eval('total = price * qty', inplace=True)
+ratio = df.eval('revenue / cost')
+scaled = pd.eval('2 * 3 + 1')
+print(len(east), len(big), len(named), len(recent), ratio.mean())
+""",
+    ),
+    (
+        "display_options",
+        """import pandas as pd
+import numpy as np
+
+pd.set_option('display.max_rows', 100)
+pd.set_option('display.max_columns', None, 'display.width', 200)
+pd.set_option('display.float_format', '{:,.2f}'.format)
+pd.options.display.float_format = lambda x: f'{x:,.1f}'
+pd.options.display.precision = 3
+with pd.option_context('display.max_colwidth', 80, 'display.float_format', '${:,.0f}'.format):
+    print(df.head(20))
+pd.reset_option('display.float_format')
+np.set_printoptions(precision=2, suppress=True, linewidth=120)
+plt.rcParams['figure.figsize'] = (12, 5)
+plt.rcParams.update({'axes.grid': True, 'font.size': 10})
+print(pd.get_option('display.max_rows'))
+""",
+    ),
 )
