@@ -21,16 +21,20 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import time
 from dataclasses import asdict, dataclass
 from typing import TypeVar
 
 import redis.asyncio as aioredis
 
-from agent.blobs.base import BlobStore
+from agent import texts
+from agent.blobs.base import BlobStore, BlobUnavailable
 from agent.blobs.redis import RedisBlobs
 from agent.errors import DatasetError
 from agent.profile.model import DatasetProfile
+
+log = logging.getLogger(__name__)
 
 MAX_TURNS = 20
 MAX_CELLS = 40
@@ -148,9 +152,15 @@ class Store:
         if self.large is not None and len(data) >= self.large_min_bytes:
             # Written even when present: a rewrite refreshes its age, so a sweep racing this call keeps it;
             # and written again if a forget that decided before our reference went in deleted it meanwhile.
-            await self.large.put(sha, data)
-            if not await self.large.exists(sha):
+            try:
                 await self.large.put(sha, data)
+                if not await self.large.exists(sha):
+                    await self.large.put(sha, data)
+            except BlobUnavailable:
+                log.warning("blob_store_unavailable store=%s", self.large.name, exc_info=True)
+                # Nothing half-stored: this thread's reference goes, so no record points at missing bytes.
+                await self._release(sha, thread)
+                raise DatasetError(texts.BLOB_UNWRITABLE) from None
         elif not exists:  # same bytes from another thread: only the lifetime was extended
             await self.small.put(sha, data)
         return sha
@@ -225,16 +235,21 @@ class Store:
         """Delete a thread's datasets, memory, cells, handle and placeholders, and every blob no other thread uses."""
         shas = {r.blob_sha256 for r in await self.datasets(thread)}
         shas |= {_text(sha) for sha in await self.redis.smembers(self._t(thread, "blobs"))}
-        release = self.redis.register_script(_RELEASE_BLOB)
         for sha in sorted(shas):
             # A blob stored before references were kept has no reference set: it is left to expire.
-            last = await release(keys=[self.key("blobrefs", sha), self.key("blob", sha)], args=[thread])
-            # The bytes go after the reference set, unless a thread stored them again in between.
-            if last and self.large is not None and not await self.redis.exists(self.key("blobrefs", sha)):
-                await self.large.delete(sha)
+            await self._release(sha, thread)
         await self.redis.delete(
             *(self._t(thread, w) for w in ("datasets", "turns", "cells", "sandbox", "blobs", "placeholders"))
         )
+
+    async def _release(self, sha: str, thread: str) -> None:
+        """Drop `thread`'s reference to `sha`; the last one deletes the bytes, wherever they are."""
+        await self.redis.srem(self._t(thread, "blobs"), sha)
+        release = self.redis.register_script(_RELEASE_BLOB)
+        last = await release(keys=[self.key("blobrefs", sha), self.key("blob", sha)], args=[thread])
+        # The bytes go after the reference set, unless a thread stored them again in between.
+        if last and self.large is not None and not await self.redis.exists(self.key("blobrefs", sha)):
+            await self.large.delete(sha)
 
 
 def _text(value: bytes | str) -> str:

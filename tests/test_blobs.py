@@ -20,7 +20,7 @@ from agent.blobs.base import BlobStore
 from agent.blobs.disk import DiskBlobs
 from agent.blobs.s3 import S3Blobs
 from agent.datasets import Datasets
-from agent.errors import ConfigError
+from agent.errors import ConfigError, DatasetError
 from agent.store import Store
 from bot.config import Settings
 from bot.doctor import Problem, check_blobs
@@ -227,3 +227,13 @@ async def test_doctor_reports_a_writable_blob_dir_and_an_unreachable_bucket(
     with pytest.raises(Problem, match="BLOB_URL") as err:
         await check_blobs(Settings.from_env({**env, "BLOB_URL": "s3://no-such-bucket/x"}))
     assert "test-secret" not in str(err.value)
+
+
+async def test_a_blob_store_that_cannot_write_stores_nothing_and_says_so(
+    client: aioredis.Redis, namespace: str, tmp_path: Path
+) -> None:
+    (tmp_path / "blobs").write_text("a file where the blob directory should be")
+    store = Store(client, namespace=namespace, large=DiskBlobs(tmp_path / "blobs"), large_min_bytes=1 << 10)
+    with pytest.raises(DatasetError, match="file storage is full or unreachable"):
+        await Datasets(store, max_bytes=1 << 20).add(THREAD, "sales.csv", SALES_CSV * 40)
+    assert [k async for k in client.scan_iter(f"{namespace}:*")] == []

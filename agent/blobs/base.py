@@ -20,6 +20,10 @@ def checked_sha(sha: str) -> str:
     return sha
 
 
+class BlobUnavailable(Exception):
+    """A store could not take a blob (disk full or unwritable, bucket unreachable); the cause is chained."""
+
+
 @dataclass(frozen=True)
 class StoredBlob:
     """One blob as listed by a store, for the retention sweep."""
@@ -33,7 +37,9 @@ class BlobStore(Protocol):
 
     name: str  # for logs and `dataagent doctor`: where the bytes go
 
-    async def put(self, sha: str, data: bytes) -> None: ...
+    async def put(self, sha: str, data: bytes) -> None:
+        """Store the bytes durably; raises BlobUnavailable when the store cannot take them."""
+        ...
 
     async def get(self, sha: str) -> bytes | None:
         """The bytes, or None when the blob is not (or no longer) there."""

@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from agent.blobs.base import StoredBlob, checked_sha
+from agent.blobs.base import BlobUnavailable, StoredBlob, checked_sha
 
 
 class DiskBlobs:
@@ -24,7 +24,11 @@ class DiskBlobs:
         return self.root / sha[:2] / sha
 
     async def put(self, sha: str, data: bytes) -> None:
-        await asyncio.to_thread(self._write, self._path(sha), data)
+        path = self._path(sha)
+        try:
+            await asyncio.to_thread(self._write, path, data)
+        except OSError as exc:
+            raise BlobUnavailable(f"{self.name}: {exc.strerror}") from exc
 
     def _write(self, path: Path, data: bytes) -> None:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -16,9 +16,9 @@ from urllib.parse import urlparse
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
-from agent.blobs.base import StoredBlob, checked_sha
+from agent.blobs.base import BlobUnavailable, StoredBlob, checked_sha
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -59,7 +59,11 @@ class S3Blobs:
         return f"{self.prefix}/{sha}" if self.prefix else sha
 
     async def put(self, sha: str, data: bytes) -> None:
-        await asyncio.to_thread(self._client.put_object, Bucket=self.bucket, Key=self._key(sha), Body=data)
+        key = self._key(sha)
+        try:
+            await asyncio.to_thread(self._client.put_object, Bucket=self.bucket, Key=key, Body=data)
+        except (BotoCoreError, ClientError) as exc:
+            raise BlobUnavailable(f"{self.name}: {type(exc).__name__}") from exc
 
     async def get(self, sha: str) -> bytes | None:
         return await asyncio.to_thread(self._get, self._key(sha))
