@@ -159,7 +159,7 @@ class Store:
             except BlobUnavailable:
                 log.warning("blob_store_unavailable store=%s", self.large.name, exc_info=True)
                 # Nothing half-stored: this thread's reference goes, so no record points at missing bytes.
-                await self._release(sha, thread)
+                await self._release(sha, thread, large_too=False)
                 raise DatasetError(texts.BLOB_UNWRITABLE) from None
         elif not exists:  # same bytes from another thread: only the lifetime was extended
             await self.small.put(sha, data)
@@ -242,13 +242,13 @@ class Store:
             *(self._t(thread, w) for w in ("datasets", "turns", "cells", "sandbox", "blobs", "placeholders"))
         )
 
-    async def _release(self, sha: str, thread: str) -> None:
-        """Drop `thread`'s reference to `sha`; the last one deletes the bytes, wherever they are."""
+    async def _release(self, sha: str, thread: str, *, large_too: bool = True) -> None:
+        """Drop `thread`'s reference to `sha`; the last one deletes the bytes (`large_too`: in the big store too)."""
         await self.redis.srem(self._t(thread, "blobs"), sha)
         release = self.redis.register_script(_RELEASE_BLOB)
         last = await release(keys=[self.key("blobrefs", sha), self.key("blob", sha)], args=[thread])
         # The bytes go after the reference set, unless a thread stored them again in between.
-        if last and self.large is not None and not await self.redis.exists(self.key("blobrefs", sha)):
+        if last and large_too and self.large is not None and not await self.redis.exists(self.key("blobrefs", sha)):
             await self.large.delete(sha)
 
 
