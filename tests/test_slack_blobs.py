@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import boto3
+import redis.asyncio as aioredis
 
 from tests.bot_helpers import CHANNEL, bot_settings, events_url, message_text, running_bot, wait_final
 from tests.engine_helpers import Model
@@ -54,3 +57,28 @@ async def test_upload_and_question_with_blobs_in_s3(
 
         await bot.services.engine.forget(f"{CHANNEL}:{file_ts}")
         assert objects(s3_server, bucket.url) == []
+
+
+async def test_the_bot_sweeps_unreferenced_disk_blobs_at_start_up(
+    fake_slack: FakeSlack, fake_groq: FakeGroq, redis_url: str, namespace: str, tmp_path: Path
+) -> None:
+    orphan, kept = "ab" * 32, "cd" * 32
+    for sha in (orphan, kept):
+        path = tmp_path / "blobs" / sha[:2] / sha
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"old bytes")
+        os.utime(path, (time.time() - 86_400, time.time() - 86_400))
+    # `kept` is still referenced by a thread (its reference set lives in Redis); `orphan`'s expired.
+    redis = aioredis.from_url(redis_url)
+    await redis.sadd(f"{namespace}:blobrefs:{kept}", "C1:1.2")
+    try:
+        async with running_bot(bot_settings(fake_slack, fake_groq, redis_url, tmp_path), namespace):
+            await fake_slack.wait_until(
+                lambda: not (tmp_path / "blobs" / orphan[:2] / orphan).exists() or None,
+                timeout=30,
+                what=lambda: "the start-up sweep",
+            )
+            assert (tmp_path / "blobs" / kept[:2] / kept).exists()
+    finally:
+        await redis.delete(f"{namespace}:blobrefs:{kept}")
+        await redis.aclose()
