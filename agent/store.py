@@ -138,7 +138,7 @@ class Store:
 
     async def put_blob(self, data: bytes, thread: str) -> str:
         """Store `data` once by content hash, as used by `thread` (so forgetting it can release the blob)."""
-        # Hashing and compressing up to MAX_FILE_MB would stall the event loop: do it off-loop.
+        # Hashing up to MAX_FILE_MB would stall the event loop: do it off-loop.
         sha = await asyncio.to_thread(lambda: hashlib.sha256(data).hexdigest())
         key, refs, mine = self.key("blob", sha), self.key("blobrefs", sha), self._t(thread, "blobs")
         # The reference goes in first, in the same transaction that checks the blob: see _RELEASE_BLOB.

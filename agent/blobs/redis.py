@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import zlib
 from collections.abc import AsyncIterator, Callable
 
@@ -24,7 +25,8 @@ class RedisBlobs:
         self.name = "redis"
 
     async def put(self, sha: str, data: bytes) -> None:
-        stored = data if data.startswith(_PARQUET) else zlib.compress(data, 6)
+        # Off the event loop: a big non-Parquet blob (BLOB_URL=redis) would stall it.
+        stored = data if data.startswith(_PARQUET) else await asyncio.to_thread(zlib.compress, data, 6)
         await self._redis.set(self._key(checked_sha(sha)), stored, ex=self._ttl_s)
 
     async def get(self, sha: str) -> bytes | None:
@@ -34,7 +36,7 @@ class RedisBlobs:
             return None
         await self._redis.expire(key, self._ttl_s)
         data = raw if isinstance(raw, bytes) else raw.encode("latin-1")
-        return data if data.startswith(_PARQUET) else zlib.decompress(data)
+        return data if data.startswith(_PARQUET) else await asyncio.to_thread(zlib.decompress, data)
 
     async def delete(self, sha: str) -> None:
         await self._redis.delete(self._key(checked_sha(sha)))
