@@ -2,8 +2,10 @@
 
 Keys (all under one namespace, all expiring after the retention period):
 
-    {ns}:blob:{sha256}            zlib-compressed dataset bytes, shared by content hash
-    {ns}:blobrefs:{sha256}        the threads that stored that blob (forget deletes it with the last one)
+    {ns}:blob:{sha256}            a small dataset's bytes (Parquet as is, older blobs zlib), shared by content hash
+    {ns}:blobrefs:{sha256}        the threads that stored that blob (forget deletes it with the last one),
+                                  wherever its bytes are: big blobs live in the `large` store (disk or S3),
+                                  which `sweep_blobs` clears of blobs whose reference set has expired
     {ns}:t:{thread}:blobs         the blobs the thread stored
     {ns}:t:{thread}:datasets      list of dataset records (JSON), in upload order
     {ns}:t:{thread}:turns         recent conversation turns (JSON), bounded
@@ -19,17 +21,25 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import zlib
+import logging
+import time
 from dataclasses import asdict, dataclass
 from typing import TypeVar
 
 import redis.asyncio as aioredis
 
+from agent import texts
+from agent.blobs.base import BlobStore, BlobUnavailable
+from agent.blobs.redis import RedisBlobs
 from agent.errors import DatasetError
 from agent.profile.model import DatasetProfile
 
+log = logging.getLogger(__name__)
+
 MAX_TURNS = 20
 MAX_CELLS = 40
+# A big blob newer than this is never swept: it may be a rewrite whose reference is being added right now.
+SWEEP_GRACE_S = 600.0
 
 _Record = TypeVar("_Record", bound="JsonRecord")
 
@@ -101,10 +111,22 @@ class SandboxHandle(JsonRecord):
 class Store:
     """Typed access to DataAgent's Redis keys."""
 
-    def __init__(self, client: aioredis.Redis, *, namespace: str = "dataagent", retention_days: int = 7) -> None:
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        *,
+        namespace: str = "dataagent",
+        retention_days: int = 7,
+        large: BlobStore | None = None,
+        large_min_bytes: int = 1 << 20,
+    ) -> None:
+        """`large` takes the bytes of blobs of at least `large_min_bytes`; without it every blob is in Redis."""
         self.redis = client
         self.ns = namespace
         self.ttl_s = retention_days * 86_400
+        self.small = RedisBlobs(client, lambda sha: self.key("blob", sha), self.ttl_s)
+        self.large = large
+        self.large_min_bytes = large_min_bytes
 
     def key(self, *parts: str) -> str:
         return ":".join((self.ns, *parts))
@@ -116,7 +138,7 @@ class Store:
 
     async def put_blob(self, data: bytes, thread: str) -> str:
         """Store `data` once by content hash, as used by `thread` (so forgetting it can release the blob)."""
-        # Hashing and compressing up to MAX_FILE_MB would stall the event loop: do it off-loop.
+        # Hashing up to MAX_FILE_MB would stall the event loop: do it off-loop.
         sha = await asyncio.to_thread(lambda: hashlib.sha256(data).hexdigest())
         key, refs, mine = self.key("blob", sha), self.key("blobrefs", sha), self._t(thread, "blobs")
         # The reference goes in first, in the same transaction that checks the blob: see _RELEASE_BLOB.
@@ -127,17 +149,41 @@ class Store:
             pipe.expire(mine, self.ttl_s)
             pipe.expire(key, self.ttl_s)
             *_, exists = await pipe.execute()
-        # Same bytes from another thread: only the lifetime was extended.
-        if not exists:
-            await self.redis.set(key, await asyncio.to_thread(zlib.compress, data, 6), ex=self.ttl_s)
+        if self.large is not None and len(data) >= self.large_min_bytes:
+            # Written even when present: a rewrite refreshes its age, so a sweep racing this call keeps it;
+            # and written again if a forget that decided before our reference went in deleted it meanwhile.
+            try:
+                await self.large.put(sha, data)
+                if not await self.large.exists(sha):
+                    await self.large.put(sha, data)
+            except BlobUnavailable:
+                log.warning("blob_store_unavailable store=%s", self.large.name, exc_info=True)
+                # Nothing half-stored: this thread's reference goes, so no record points at missing bytes.
+                await self._release(sha, thread, large_too=False)
+                raise DatasetError(texts.BLOB_UNWRITABLE) from None
+        elif not exists:  # same bytes from another thread: only the lifetime was extended
+            await self.small.put(sha, data)
         return sha
 
     async def get_blob(self, sha: str) -> bytes:
-        raw = await self.redis.get(self.key("blob", sha))
-        if raw is None:
+        data = await self.small.get(sha)
+        if data is None and self.large is not None:
+            data = await self.large.get(sha)
+        if data is None:
             raise DatasetError("This thread's data has expired from storage; please upload the file again.")
-        await self.redis.expire(self.key("blob", sha), self.ttl_s)
-        return await asyncio.to_thread(zlib.decompress, raw if isinstance(raw, bytes) else raw.encode("latin-1"))
+        return data
+
+    async def sweep_blobs(self, *, grace_s: float = SWEEP_GRACE_S) -> int:
+        """Delete the big blobs no thread references any more (their reference set expired); returns how many."""
+        if self.large is None:
+            return 0
+        removed, now = 0, time.time()
+        async for blob in self.large.listing():
+            if now - blob.written_at < grace_s or await self.redis.exists(self.key("blobrefs", blob.sha)):
+                continue
+            await self.large.delete(blob.sha)
+            removed += 1
+        return removed
 
     # Datasets
 
@@ -189,13 +235,21 @@ class Store:
         """Delete a thread's datasets, memory, cells, handle and placeholders, and every blob no other thread uses."""
         shas = {r.blob_sha256 for r in await self.datasets(thread)}
         shas |= {_text(sha) for sha in await self.redis.smembers(self._t(thread, "blobs"))}
-        release = self.redis.register_script(_RELEASE_BLOB)
         for sha in sorted(shas):
             # A blob stored before references were kept has no reference set: it is left to expire.
-            await release(keys=[self.key("blobrefs", sha), self.key("blob", sha)], args=[thread])
+            await self._release(sha, thread)
         await self.redis.delete(
             *(self._t(thread, w) for w in ("datasets", "turns", "cells", "sandbox", "blobs", "placeholders"))
         )
+
+    async def _release(self, sha: str, thread: str, *, large_too: bool = True) -> None:
+        """Drop `thread`'s reference to `sha`; the last one deletes the bytes (`large_too`: in the big store too)."""
+        await self.redis.srem(self._t(thread, "blobs"), sha)
+        release = self.redis.register_script(_RELEASE_BLOB)
+        last = await release(keys=[self.key("blobrefs", sha), self.key("blob", sha)], args=[thread])
+        # The bytes go after the reference set, unless a thread stored them again in between.
+        if last and large_too and self.large is not None and not await self.redis.exists(self.key("blobrefs", sha)):
+            await self.large.delete(sha)
 
 
 def _text(value: bytes | str) -> str:

@@ -14,6 +14,10 @@ NO_CODE = "the model did not write any code"
 ANSWER_FALLBACK = "The analysis ran, but I couldn't write a summary just now. Here is what it printed:\n{output}"
 EMPTY_OUTPUT = "The analysis ran but printed nothing. Try asking for a specific number or table."
 
+BLOB_UNWRITABLE = (
+    "I couldn't store this file because the bot's file storage is full or unreachable; please upload it again "
+    "once an administrator has fixed it."
+)
 DISK_FULL = (
     "The bot's disk is full, so I can't load the data for analysis right now. An administrator needs to free "
     "space in its data directory; then ask again."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -136,6 +137,7 @@ class Bot:
     async def start(self) -> None:
         """Start the worker and the front door (HTTP server, plus Socket Mode when configured)."""
         self._tasks.append(asyncio.create_task(self.worker.run(self._stop), name="job-worker"))
+        self._tasks.append(asyncio.create_task(self._sweep_blobs(), name="blob-sweep"))
         if self.settings.slack_app_token:
             web_app = web.Application()
             self._socket = AsyncSocketModeHandler(self.app, self.settings.slack_app_token)
@@ -156,6 +158,17 @@ class Bot:
             self.port,
             self.settings.sandbox,
         )
+
+    async def _sweep_blobs(self) -> None:
+        """At start-up and every BLOB_SWEEP_S: delete big blobs whose references expired with retention."""
+        while not self._stop.is_set():
+            try:
+                removed = await self.services.store.sweep_blobs()
+                log.info("blob_sweep removed=%d", removed)
+            except Exception as exc:  # a store that is down now may answer next time
+                log.warning("blob_sweep_failed error=%s", type(exc).__name__)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), self.settings.blob_sweep_s)
 
     async def stop(self) -> None:
         """Stop taking work, let running questions finish (bounded), close everything."""

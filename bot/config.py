@@ -93,6 +93,18 @@ def _llm(env: Mapping[str, str]) -> _LLMFields:
     }
 
 
+def _blob_url(env: Mapping[str, str]) -> str:
+    raw = env.get("BLOB_URL", "").strip()
+    parsed = urlparse(raw)
+    if raw in ("", "redis") or (parsed.scheme == "file" and parsed.path.startswith("/")):
+        return raw
+    if parsed.scheme == "s3" and parsed.netloc:
+        return raw
+    raise ConfigError(
+        f"BLOB_URL must be empty (disk under DATA_DIR), redis, file:///dir or s3://bucket/prefix, not {raw!r}."
+    )
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable, with the documented defaults (README, configuration table)."""
@@ -116,6 +128,14 @@ class Settings:
     redis_prefix: str = "dataagent"
     data_dir: Path = Path(".dataagent")
     max_file_mb: int = 100
+    # Blob bytes: "" = Redis up to blob_redis_max_kb, disk under DATA_DIR/blobs above; see `blob_location`.
+    blob_url: str = ""
+    blob_redis_max_kb: int = 1024
+    blob_sweep_s: float = 3600.0
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+    s3_access_key_id: str = field(default="", repr=False)
+    s3_secret_access_key: str = field(default="", repr=False)
     ingest_workers: int = 2
     ingest_timeout_s: float = 120.0
     ingest_memory_mb: int = 4096
@@ -162,6 +182,13 @@ class Settings:
             redis_prefix=env.get("REDIS_PREFIX", "").strip() or "dataagent",
             data_dir=Path(env.get("DATA_DIR", "").strip() or ".dataagent"),
             max_file_mb=_int(env, "MAX_FILE_MB", 100),
+            blob_url=_blob_url(env),
+            blob_redis_max_kb=_int(env, "BLOB_REDIS_MAX_KB", 1024, minimum=0),
+            blob_sweep_s=_float(env, "BLOB_SWEEP_S", 3600.0),
+            s3_endpoint_url=env.get("S3_ENDPOINT_URL", "").strip() or None,
+            s3_region=env.get("S3_REGION", "").strip() or None,
+            s3_access_key_id=env.get("S3_ACCESS_KEY_ID", "").strip(),
+            s3_secret_access_key=env.get("S3_SECRET_ACCESS_KEY", "").strip(),
             ingest_workers=_int(env, "INGEST_WORKERS", 2),
             ingest_timeout_s=_float(env, "INGEST_TIMEOUT_S", 120.0),
             ingest_memory_mb=_int(env, "INGEST_MEMORY_MB", 4096, minimum=256),
@@ -198,6 +225,7 @@ class Settings:
             self.groq_api_key,
             self.llm_api_key,
             self.e2b_api_key,
+            self.s3_secret_access_key,
             urlparse(self.redis_url).password or "" if self.redis_url else "",
         )
         return tuple(v for v in values if v)

@@ -19,7 +19,7 @@ from agent.llm.loop_prompts import RUN_PYTHON
 from agent.sandbox.local import LocalSandboxProvider
 from bot.config import Settings
 from bot.llm_factory import ProviderLLM, make_llm
-from bot.services import make_sandbox_provider, redis_url
+from bot.services import make_large_blobs, make_sandbox_provider, redis_url
 
 Check = Callable[[Settings], Awaitable[str]]
 
@@ -80,6 +80,23 @@ def unauthenticated_remote(url: str) -> str | None:
     return f"{host}:{parsed.port or 6379}"
 
 
+async def check_blobs(settings: Settings) -> str:
+    """The store that takes big blobs is writable (a directory) or its bucket answers (S3)."""
+    try:
+        large = make_large_blobs(settings)
+    except ValueError as exc:
+        raise Problem(str(exc)) from None
+    if large is None:
+        return "every blob in Redis (BLOB_URL=redis)"
+    try:
+        return await large.check()
+    except Exception as exc:
+        # The exception's text may echo the endpoint's reply, never a credential: it is not shown.
+        raise Problem(f"cannot write blobs to {large.name} ({type(exc).__name__}); check BLOB_URL and S3_*.") from None
+    finally:
+        await large.aclose()
+
+
 async def check_sandbox(settings: Settings) -> str:
     provider = make_sandbox_provider(settings)
     started = time.monotonic()
@@ -134,6 +151,7 @@ async def _ping(llm: ProviderLLM, tools: tuple[ToolSpec, ...]) -> tuple[bool, Co
 CHECKS: tuple[tuple[str, Check], ...] = (
     ("Slack", check_slack),
     ("Redis", check_redis),
+    ("Blobs", check_blobs),
     ("Sandbox", check_sandbox),
     ("LLM", check_llm),
 )

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
 import redis.asyncio as aioredis
 
+from agent.blobs.base import BlobStore
+from agent.blobs.disk import DiskBlobs
+from agent.blobs.s3 import S3Blobs, S3Settings
 from agent.datasets import Datasets
 from agent.engine import Engine, EngineConfig, Mode
 from agent.ingest.worker import IngestLimits, IngestPool
@@ -29,6 +33,24 @@ def make_sandbox_provider(settings: Settings) -> SandboxProvider:
     return LocalSandboxProvider(root=Path(root).resolve())
 
 
+def make_large_blobs(settings: Settings) -> BlobStore | None:
+    """Where blobs over BLOB_REDIS_MAX_KB go: S3, a directory, or nowhere (BLOB_URL=redis keeps all in Redis)."""
+    url = settings.blob_url
+    if url == "redis":
+        return None
+    if url.startswith("s3://"):
+        return S3Blobs(
+            S3Settings(
+                url,
+                endpoint_url=settings.s3_endpoint_url,
+                region=settings.s3_region,
+                access_key_id=settings.s3_access_key_id,
+                secret_access_key=settings.s3_secret_access_key,
+            )
+        )
+    return DiskBlobs(Path(urlparse(url).path) if url else settings.data_dir / "blobs")
+
+
 def redis_url(settings: Settings) -> str:
     return settings.redis_url or ensure_redis(settings.data_dir)
 
@@ -45,6 +67,8 @@ class Services:
     engine: Engine
 
     async def aclose(self) -> None:
+        if self.store.large is not None:
+            await self.store.large.aclose()
         await self.sessions.aclose()
         await self.provider.aclose()
         await self.llm.aclose()
@@ -64,7 +88,13 @@ def build_services(
     """
     llm = make_llm(settings)  # first: a missing key fails before Redis or a sandbox is touched
     client = aioredis.from_url(redis_url(settings), socket_timeout=30, socket_connect_timeout=10)
-    store = Store(client, namespace=namespace or settings.redis_prefix, retention_days=settings.retention_days)
+    store = Store(
+        client,
+        namespace=namespace or settings.redis_prefix,
+        retention_days=settings.retention_days,
+        large=make_large_blobs(settings),
+        large_min_bytes=settings.blob_redis_max_kb << 10,
+    )
     provider = make_sandbox_provider(settings)
     sessions = Sessions(store, provider)
     limits = IngestLimits(

@@ -7,6 +7,7 @@ the content type and the first bytes are checked, not only the status.
 
 from __future__ import annotations
 
+import io
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -83,14 +84,15 @@ async def download(file: SharedFile, *, token: str, api_url: str, max_bytes: int
         ):
             if response.status != 200:
                 raise DownloadError(texts.FILE_UNREACHABLE.format(name=_shown(file.name)))
-            chunks: list[bytes] = []
-            total = 0
+            # One growing buffer whose value is handed over without a copy: a list of chunks joined at the
+            # end would hold the file twice, which at MAX_FILE_MB=1024 is a gigabyte too many.
+            buf = io.BytesIO()
             async for chunk in response.content.iter_chunked(1 << 16):
-                total += len(chunk)
-                if total > max_bytes:
+                if buf.tell() + len(chunk) > max_bytes:
                     raise DownloadError(texts.FILE_TOO_BIG.format(name=_shown(file.name), mb=max_bytes >> 20))
-                chunks.append(chunk)
-            data = b"".join(chunks)
+                buf.write(chunk)
+            data = buf.getvalue()
+            del buf
             content_type = response.headers.get("Content-Type", "")
     except (aiohttp.ClientError, TimeoutError) as exc:
         log.warning("download_failed file=%s error=%s", file.file_id, type(exc).__name__)

@@ -25,6 +25,7 @@ pytest_plugins = [
     "tests.fakes.e2b.fixture",
     "tests.fakes.groq_fixture",
     "tests.fakes.slack.fixture",
+    "tests.s3_helpers",
 ]
 
 

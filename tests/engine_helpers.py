@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 import redis.asyncio as aioredis
 
+from agent.blobs.base import BlobStore
 from agent.datasets import Datasets
 from agent.engine import Engine, EngineConfig
 from agent.progress import Progress
@@ -131,10 +132,12 @@ async def running_parts(
     provider: LocalSandboxProvider | None = None,
     config: EngineConfig | None = None,
     llm_provider: Provider = "groq",
+    large: BlobStore | None = None,
 ) -> AsyncIterator[EngineParts]:
-    """An engine on `fake`; `provider` is the sandbox provider, `llm_provider` which SDK talks to the fake."""
+    """An engine on `fake`; `provider` is the sandbox provider, `llm_provider` which SDK talks to the fake,
+    `large` where blobs of 1 KB and more go (else every blob is in Redis)."""
     client = aioredis.from_url(redis_url)
-    store = Store(client, namespace=namespace)
+    store = Store(client, namespace=namespace, large=large, large_min_bytes=1 << 10)
     own_provider = provider is None
     provider = provider or LocalSandboxProvider()
     sessions = Sessions(store, provider, setup_timeout_s=60)

@@ -207,7 +207,10 @@ def test_dependency_layer_installs_exactly_the_locked_dependencies() -> None:
     wanted += [f"{req}; extra == '{x}'" for x, reqs in project["optional-dependencies"].items() for req in reqs]
     (locked,) = [p for p in tomllib.loads((ROOT / "uv.lock").read_text())["package"] if p["name"] == project["name"]]
     recorded = [
-        r["name"] + r.get("specifier", "") + (f";{r['marker']}" if "marker" in r else "")
+        r["name"]
+        + (f"[{','.join(r['extras'])}]" if r.get("extras") else "")
+        + r.get("specifier", "")
+        + (f";{r['marker']}" if "marker" in r else "")
         for r in locked["metadata"]["requires-dist"]
     ]
 

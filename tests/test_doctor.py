@@ -24,7 +24,7 @@ async def test_doctor_checks_everything_and_names_what_to_fix(
     }
     code, out, err = await run_cli(tmp_path, "doctor", env=env)
     assert code == 0, out + err
-    assert out.count("✓") == 4 and "Socket Mode" in out and "pandas" in out
+    assert out.count("✓") == 5 and "Socket Mode" in out and "✓ Blobs: blobs on disk" in out and "pandas" in out
     # What bounds a local sandbox's memory on this host, in either case: a cgroup, or rlimits and why.
     assert "memory and pids limits per sandbox" in out or "memory: rlimits only, no cgroup (" in out
 
