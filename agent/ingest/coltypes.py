@@ -18,7 +18,8 @@ import pyarrow.compute as pc
 
 from agent.ingest.dates import Dates, Undecided, parse_dates
 from agent.ingest.numbers import NULL_TOKENS, decimal_evidence, parse_numbers
-from agent.ingest.plainnum import plain_numbers
+from agent.ingest.plainnum import MIN_DISTINCT, plain_numbers
+from agent.ingest.shapes import cannot_be_dates, cannot_be_numbers
 
 # The kinds a column can get (kept on `LoadedDataset.kinds`; the stored Parquet holds the types).
 TEXT, INTEGER, NULLABLE_INTEGER, FLOAT = "str", "int64", "Int64", "float64"
@@ -73,6 +74,11 @@ class _Distinct:
     @cached_property
     def stripped(self) -> list[str]:
         return [u.strip() for u in self.raw] if self.padded else self.raw
+
+    @property
+    def whole(self) -> bool:
+        """The values are the cells themselves, in order (no codes to spread them back)."""
+        return self._cells
 
     @property
     def arrow(self) -> pa.Array | None:
@@ -164,22 +170,36 @@ def _type_one(d: _Distinct, hint: str | None) -> tuple[pd.Series, str, str | Non
         if None in flags:
             return pd.Series(pd.array(flags, dtype="boolean").take(d.codes)), NULLABLE_BOOL, None, None
         return pd.Series(np.array(flags, dtype=bool)[d.codes]), BOOL, None, None
-    numbers = plain_numbers(d.arrow, hint) if d.arrow is not None else None
-    numbers = numbers or parse_numbers(d.stripped, hint)
+    # A big text column (names, ids with letters) is ruled out in Arrow before any per-value Python.
+    big = d.arrow if d.arrow is not None and d.count >= MIN_DISTINCT else None
+    numbers = None
+    if big is None or not cannot_be_numbers(big):
+        numbers = plain_numbers(d.arrow, hint) if d.arrow is not None else None
+        numbers = numbers or parse_numbers(d.stripped, hint)
     if numbers is not None:
         missing = numbers.missing[d.codes]
         values = numbers.values[d.codes]
         if numbers.integer and missing.any():
             return pd.Series(pd.arrays.IntegerArray(values, missing)), NULLABLE_INTEGER, numbers.note, numbers.decimal
         return pd.Series(values), INTEGER if numbers.integer else FLOAT, numbers.note, numbers.decimal
-    dates = parse_dates(d.stripped, hint == ",")
+    dates = None if big is not None and cannot_be_dates(big) else parse_dates(d.stripped, hint == ",")
     if isinstance(dates, Dates):
         values = pd.Series(dates.values.array.take(d.codes))
         return values, DATE_UTC if dates.utc else DATE, dates.note, None
     note = None
     if isinstance(dates, Undecided):
         note = f"dates like {dates.example!r} could be day-first or month-first, so the column is kept as text"
+    return pd.Series(_text(d), dtype=object), TEXT, note, None
+
+
+def _text(d: _Distinct) -> np.ndarray:
+    """Each cell's text, NaN where it holds nothing but spaces."""
+    if d.arrow is not None and not d.has_cr:
+        # Unpadded, so a value is empty exactly when it is "".
+        text: np.ndarray = np.asarray(d.arrow.to_numpy(zero_copy_only=False), dtype=object)
+        text[pc.equal(d.arrow, "").to_numpy(zero_copy_only=False)] = np.nan
+        return text if d.whole else np.asarray(text[d.codes])
     # Line breaks in a cell are kept as LF, as the CSV storage of earlier releases kept them.
     raw = [r.replace("\r\n", "\n").replace("\r", "\n") for r in d.raw] if d.has_cr else d.raw
-    text = np.array([r if s else np.nan for r, s in zip(raw, d.stripped, strict=True)], dtype=object)
-    return pd.Series(text[d.codes], dtype=object), TEXT, note, None
+    cells = np.array([r if s else np.nan for r, s in zip(raw, d.stripped, strict=True)], dtype=object)
+    return np.asarray(cells[d.codes])
