@@ -30,9 +30,8 @@ _MAX_BOOL_DISTINCT = 32
 # A big column whose first cells are mostly distinct is typed on its cells, not its distinct values.
 _SAMPLE_CELLS, _MOSTLY_DISTINCT_CELLS = 10_000, 100_000
 _PADDED = re.compile(r"\n\s|\s\n")
-# What Python's str.strip() removes, spelled out for Arrow's RE2 (whose \s is ASCII only).
-_SPACE = r"[\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
-_PADDED_ARROW = f"^{_SPACE}|{_SPACE}$"
+# What Python's str.strip() removes (none lies above U+3000), for Arrow, whose notion of space differs.
+_SPACES = pa.array([chr(c) for c in range(0x3001) if chr(c).isspace()], pa.large_string())
 
 
 @dataclass(frozen=True)
@@ -59,7 +58,7 @@ class _Distinct:
         self._arrow = arrow
         if arrow is not None:
             self.count = len(arrow)
-            self.padded = bool(pc.any(pc.match_substring_regex(arrow, _PADDED_ARROW)).as_py())
+            self.padded = _padded(arrow)
             self.has_cr = bool(pc.any(pc.match_substring(arrow, "\r")).as_py())
         else:
             joined = "\n" + "\n".join(self.raw) + "\n"
@@ -106,6 +105,14 @@ class _Distinct:
         if self.arrow is not None:
             return np.asarray(pc.equal(self.arrow, "").to_numpy(zero_copy_only=False), dtype=bool)
         return np.array([not v for v in self.stripped], dtype=bool)
+
+
+def _padded(values: pa.Array) -> bool:
+    """Does some value start or end with a space? (First and last characters looked up: no regex scan.)"""
+    for end in (pc.utf8_slice_codeunits(values, 0, 1), pc.utf8_slice_codeunits(values, -1)):
+        if pc.any(pc.is_in(end, pc.cast(_SPACES, end.type))).as_py():
+            return True
+    return False
 
 
 def type_columns(frame: pd.DataFrame, delimiter: str) -> Typed:

@@ -11,10 +11,10 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from agent.ingest.dates import MAX_DATE_CHARS
 from agent.ingest.numbers import NULL_TOKENS
 
 _NULL_WORDS = pa.array(sorted(NULL_TOKENS))
+_PROBE = 1000
 # Python's `\d` and `float()` take any Unicode decimal digit; RE2's `\d` is ASCII only.
 _DIGIT = r"[0-9\p{Nd}]"
 # Every character a value `parse_numbers` reads can hold: digits, marks, signs, currency signs and
@@ -33,24 +33,25 @@ _ISO = (
 _YMD = rf"{_DIGIT}{{4}}[/.]{_DIGIT}{{1,2}}[/.]{_DIGIT}{{1,2}}{_TIME}"
 _XY = rf"{_DIGIT}{{1,2}}[/.-]{_DIGIT}{{1,2}}[/.-]{_DIGIT}{{4}}{_TIME}"
 _NAMED = rf"{_DIGIT}{{1,2}}[ -][A-Za-z]{{3,9}}[ -]{_DIGIT}{{2,4}}|[A-Za-z]{{3,9}} {_DIGIT}{{1,2}},? {_DIGIT}{{4}}"
+# No value these match is longer than MAX_DATE_CHARS, beyond which `parse_dates` reads nothing.
 _DATE_SHAPE = f"^(?:{_ISO}|{_YMD}|{_XY}|{_NAMED})$"
 
 
 def cannot_be_numbers(values: pa.Array) -> bool:
     """Some non-null value holds a character no number `parse_numbers` reads can hold."""
-    present = _present(values)
-    return len(present) > 0 and not pc.all(pc.match_substring_regex(present, _NUMBER_CHARS)).as_py()
+    return _some_not(values, _NUMBER_CHARS)
 
 
 def cannot_be_dates(values: pa.Array) -> bool:
-    """Some non-null value is too long for a date or has none of the shapes `parse_dates` reads."""
-    present = _present(values)
-    if len(present) == 0:
-        return False
-    if pc.max(pc.utf8_length(present)).as_py() > MAX_DATE_CHARS:
-        return True
-    return not pc.all(pc.match_substring_regex(present, _DATE_SHAPE)).as_py()
+    """Some non-null value has none of the shapes `parse_dates` reads."""
+    return _some_not(values, _DATE_SHAPE)
 
 
-def _present(values: pa.Array) -> pa.Array:
-    return pc.filter(values, pc.invert(pc.is_in(pc.utf8_lower(values), _NULL_WORDS)))
+def _some_not(values: pa.Array, pattern: str) -> bool:
+    # A text column usually shows itself in its first values, so most need no pass over all of it.
+    return _some_present_not(values.slice(0, _PROBE), pattern) or _some_present_not(values, pattern)
+
+
+def _some_present_not(values: pa.Array, pattern: str) -> bool:
+    present = pc.filter(values, pc.invert(pc.is_in(pc.utf8_lower(values), _NULL_WORDS)))
+    return len(present) > 0 and not pc.all(pc.match_substring_regex(present, pattern)).as_py()
