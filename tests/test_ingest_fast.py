@@ -9,9 +9,11 @@ import pytest
 
 from agent.ingest import ingest
 from agent.ingest.csvread import _pandas
+from agent.ingest.dates import parse_dates
 from agent.ingest.fastcsv import read_strings
 from agent.ingest.numbers import parse_numbers
 from agent.ingest.plainnum import MIN_DISTINCT, plain_numbers
+from agent.ingest.shapes import cannot_be_dates, cannot_be_numbers
 
 RNG = np.random.default_rng(7)
 N = MIN_DISTINCT + 500
@@ -124,3 +126,48 @@ def test_a_big_file_of_mostly_distinct_values_is_typed_as_a_small_one_would_be()
     assert ds.frame["id"].iloc[-1] == "007" and ds.frame["id"].iloc[0] == "1"
     assert ds.frame["price"].iloc[-1] == (rows - 1) * 1.25
     assert "column 'price': the $ sign was removed" in ds.warnings
+
+
+# Every way of writing a number or a date the careful parsers read, each alone and with its kin.
+READABLE = {
+    "numbers": ["1", "-2", "3.5", "1e5", "-.25", "1,234.50", "(300)", "45-", "12.5%", "−7"],
+    "european numbers": ["1.234,56", "0,5", "12,5"],
+    "money": ["$1,200", "€3", "£4.50", "USD 5", "5 EUR", "R$ 3,00", "¥7", "₹8"],
+    "spaced groups": ["1 234", "1\u00a0234", "1\u202f234", "1'234"],
+    "infinities": ["1.5", "-inf", "+Infinity", "nan"],
+    "other digits": ["١٢٣", "٤٥"],
+    "with null words": ["1", "n/a", "NULL", "-", "?", "None"],
+    "iso dates": ["2024-01-31", "2024-01-31T12:34", "2024-01-31 12:34:56.123", "2024-01-31T01:02:03,5"],
+    "zoned dates": ["2024-01-31T12:34:56Z", "2024-01-31T12:34:56+02:00", "2024-01-31 12:00-0500"],
+    "slashed dates": ["2024/01/31", "2024.1.5", "2024/01/31 9:05"],
+    "day-month dates": ["31/01/2024", "1.2.2024", "12-25-2024", "31/01/2024 12:00:01"],
+    "named dates": ["5 Jan 2024", "05-Jan-2024", "5 January 2024", "Jan 5, 2024", "January 5, 2024", "5-Jan-24"],
+}
+
+
+@pytest.mark.parametrize("kind", list(READABLE))
+def test_the_shape_check_never_rules_out_a_column_the_parsers_read(kind: str) -> None:
+    group = READABLE[kind]
+    for values in [group, *([v] for v in group)]:
+        arrow = pa.array(values, pa.large_string())
+        if parse_numbers(values, None) is not None or parse_numbers(values, ",") is not None:
+            assert not cannot_be_numbers(arrow), values
+        if parse_dates(values, False) is not None or parse_dates(values, True) is not None:
+            assert not cannot_be_dates(arrow), values
+
+
+def test_the_shape_check_rules_out_names_and_codes() -> None:
+    names = pa.array(["Cust 00001", "Cust 00002", "n/a"], pa.large_string())
+    assert cannot_be_numbers(names) and cannot_be_dates(names)
+    assert cannot_be_dates(pa.array(["2024-01-31", "2024-01-31 and more"]))
+    assert not cannot_be_numbers(pa.array(["n/a", ""])), "only null words: the parsers decide"
+
+
+def test_a_big_column_of_names_stays_text_with_its_blanks_missing() -> None:
+    rows = MIN_DISTINCT * 3
+    names = [f"Cust {i:05d}" if i % 10 else "" for i in range(rows)]
+    text = "customer,n\n" + "".join(f"{c},{i}\n" for i, c in enumerate(names))
+    ds = ingest("names.csv", text.encode(), max_bytes=1 << 30)
+    assert dict(ds.kinds)["customer"] == "str"
+    assert ds.frame["customer"].isna().sum() == rows // 10
+    assert ds.frame["customer"].iloc[1] == "Cust 00001"

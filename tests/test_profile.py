@@ -77,6 +77,16 @@ def test_suspicious_facts_a_user_should_check() -> None:
     assert any(n.startswith("column 'zip' holds codes with leading zeros") for n in notes)
 
 
+def test_rows_that_differ_only_in_a_unique_or_missing_id_are_not_duplicates() -> None:
+    same = "North,5"
+    distinct_ids = "id,region,qty\n" + "".join(f"{i},{same}\n" for i in range(30))
+    assert not any(n.startswith("duplicate rows") for n in profile(load(distinct_ids)).suspicious)
+    one_missing = "id,region,qty\n," + same + "\n" + "".join(f"{i},{same}\n" for i in range(29))
+    assert not any(n.startswith("duplicate rows") for n in profile(load(one_missing)).suspicious)
+    two_missing = "id,region,qty\n," + same + "\n," + same + "\n" + "".join(f"{i},{same}\n" for i in range(28))
+    assert "duplicate rows: 1 (rows identical to an earlier row)" in profile(load(two_missing)).suspicious
+
+
 def test_ids_empty_columns_and_inconsistent_spelling_are_flagged() -> None:
     lines = ["id,region,blank"] + [f"{i},{['North', 'north ', 'South'][i % 3]}," for i in range(30)]
     notes = profile(load("\n".join(lines) + "\n")).suspicious

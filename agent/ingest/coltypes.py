@@ -18,7 +18,8 @@ import pyarrow.compute as pc
 
 from agent.ingest.dates import Dates, Undecided, parse_dates
 from agent.ingest.numbers import NULL_TOKENS, decimal_evidence, parse_numbers
-from agent.ingest.plainnum import plain_numbers
+from agent.ingest.plainnum import MIN_DISTINCT, plain_numbers
+from agent.ingest.shapes import cannot_be_dates, cannot_be_numbers
 
 # The kinds a column can get (kept on `LoadedDataset.kinds`; the stored Parquet holds the types).
 TEXT, INTEGER, NULLABLE_INTEGER, FLOAT = "str", "int64", "Int64", "float64"
@@ -29,9 +30,8 @@ _MAX_BOOL_DISTINCT = 32
 # A big column whose first cells are mostly distinct is typed on its cells, not its distinct values.
 _SAMPLE_CELLS, _MOSTLY_DISTINCT_CELLS = 10_000, 100_000
 _PADDED = re.compile(r"\n\s|\s\n")
-# What Python's str.strip() removes, spelled out for Arrow's RE2 (whose \s is ASCII only).
-_SPACE = r"[\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
-_PADDED_ARROW = f"^{_SPACE}|{_SPACE}$"
+# What Python's str.strip() removes (none lies above U+3000), for Arrow, whose notion of space differs.
+_SPACES = pa.array([chr(c) for c in range(0x3001) if chr(c).isspace()], pa.large_string())
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ class _Distinct:
         self._arrow = arrow
         if arrow is not None:
             self.count = len(arrow)
-            self.padded = bool(pc.any(pc.match_substring_regex(arrow, _PADDED_ARROW)).as_py())
+            self.padded = _padded(arrow)
             self.has_cr = bool(pc.any(pc.match_substring(arrow, "\r")).as_py())
         else:
             joined = "\n" + "\n".join(self.raw) + "\n"
@@ -73,6 +73,11 @@ class _Distinct:
     @cached_property
     def stripped(self) -> list[str]:
         return [u.strip() for u in self.raw] if self.padded else self.raw
+
+    @property
+    def whole(self) -> bool:
+        """The values are the cells themselves, in order (no codes to spread them back)."""
+        return self._cells
 
     @property
     def arrow(self) -> pa.Array | None:
@@ -100,6 +105,14 @@ class _Distinct:
         if self.arrow is not None:
             return np.asarray(pc.equal(self.arrow, "").to_numpy(zero_copy_only=False), dtype=bool)
         return np.array([not v for v in self.stripped], dtype=bool)
+
+
+def _padded(values: pa.Array) -> bool:
+    """Does some value start or end with a space? (First and last characters looked up: no regex scan.)"""
+    for end in (pc.utf8_slice_codeunits(values, 0, 1), pc.utf8_slice_codeunits(values, -1)):
+        if pc.any(pc.is_in(end, pc.cast(_SPACES, end.type))).as_py():
+            return True
+    return False
 
 
 def type_columns(frame: pd.DataFrame, delimiter: str) -> Typed:
@@ -164,22 +177,36 @@ def _type_one(d: _Distinct, hint: str | None) -> tuple[pd.Series, str, str | Non
         if None in flags:
             return pd.Series(pd.array(flags, dtype="boolean").take(d.codes)), NULLABLE_BOOL, None, None
         return pd.Series(np.array(flags, dtype=bool)[d.codes]), BOOL, None, None
-    numbers = plain_numbers(d.arrow, hint) if d.arrow is not None else None
-    numbers = numbers or parse_numbers(d.stripped, hint)
+    # A big text column (names, ids with letters) is ruled out in Arrow before any per-value Python.
+    big = d.arrow if d.arrow is not None and d.count >= MIN_DISTINCT else None
+    numbers = None
+    if big is None or not cannot_be_numbers(big):
+        numbers = plain_numbers(d.arrow, hint) if d.arrow is not None else None
+        numbers = numbers or parse_numbers(d.stripped, hint)
     if numbers is not None:
         missing = numbers.missing[d.codes]
         values = numbers.values[d.codes]
         if numbers.integer and missing.any():
             return pd.Series(pd.arrays.IntegerArray(values, missing)), NULLABLE_INTEGER, numbers.note, numbers.decimal
         return pd.Series(values), INTEGER if numbers.integer else FLOAT, numbers.note, numbers.decimal
-    dates = parse_dates(d.stripped, hint == ",")
+    dates = None if big is not None and cannot_be_dates(big) else parse_dates(d.stripped, hint == ",")
     if isinstance(dates, Dates):
         values = pd.Series(dates.values.array.take(d.codes))
         return values, DATE_UTC if dates.utc else DATE, dates.note, None
     note = None
     if isinstance(dates, Undecided):
         note = f"dates like {dates.example!r} could be day-first or month-first, so the column is kept as text"
+    return pd.Series(_text(d), dtype=object), TEXT, note, None
+
+
+def _text(d: _Distinct) -> np.ndarray:
+    """Each cell's text, NaN where it holds nothing but spaces."""
+    if d.arrow is not None and not d.has_cr:
+        # Unpadded, so a value is empty exactly when it is "".
+        text: np.ndarray = np.asarray(d.arrow.to_numpy(zero_copy_only=False), dtype=object)
+        text[pc.equal(d.arrow, "").to_numpy(zero_copy_only=False)] = np.nan
+        return text if d.whole else np.asarray(text[d.codes])
     # Line breaks in a cell are kept as LF, as the CSV storage of earlier releases kept them.
     raw = [r.replace("\r\n", "\n").replace("\r", "\n") for r in d.raw] if d.has_cr else d.raw
-    text = np.array([r if s else np.nan for r, s in zip(raw, d.stripped, strict=True)], dtype=object)
-    return pd.Series(text[d.codes], dtype=object), TEXT, note, None
+    cells = np.array([r if s else np.nan for r, s in zip(raw, d.stripped, strict=True)], dtype=object)
+    return np.asarray(cells[d.codes])

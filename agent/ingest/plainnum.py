@@ -21,17 +21,24 @@ _FLOAT = r"^-?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]+)?|\.[0-9]+)$"
 _AMBIGUOUS = r"^[+-]?[0-9]{1,3}[.,][0-9]{3}$"  # "1.234": a decimal or a thousands mark
 _DOLLARS = r"^\$(?:0|[1-9][0-9]{0,2}(?:,[0-9]{3})*|[1-9][0-9]*)\.[0-9]{2}$"
 _NULL_WORDS = pa.array(sorted(NULL_TOKENS - {""}))
+_NULL_CHARS = max(len(t) for t in NULL_TOKENS)
 # Below this many distinct values the careful path is as fast; the shortcut earns its keep on big columns.
 MIN_DISTINCT = 5000
+_PROBE = 1000
 
 
 def plain_numbers(values: pa.Array, file_decimal: str | None) -> Numbers | None:
     """The distinct, unpadded cell values of a column read as numbers, or None to decide carefully."""
-    if len(values) < MIN_DISTINCT or pc.any(pc.is_in(pc.utf8_lower(values), _NULL_WORDS)).as_py():
+    if len(values) < MIN_DISTINCT:
+        return None
+    lengths = pc.utf8_length(values)
+    # Lower-casing keeps the length, so only values as short as a null word can be one.
+    short = pc.filter(values, pc.less_equal(lengths, _NULL_CHARS))
+    if pc.any(pc.is_in(pc.utf8_lower(short), _NULL_WORDS)).as_py():
         return None
     missing = pc.equal(values, "")
     present = pc.filter(values, pc.invert(missing))
-    if len(present) == 0 or pc.max(pc.utf8_length(present)).as_py() > MAX_NUMBER_CHARS:
+    if len(present) == 0 or pc.max(lengths).as_py() > MAX_NUMBER_CHARS:
         return None
     if _all(present, _INTEGER):
         return _numbers(values, missing, pa.int64(), None)
@@ -49,6 +56,9 @@ def plain_numbers(values: pa.Array, file_decimal: str | None) -> Numbers | None:
 
 
 def _all(values: pa.Array, pattern: str) -> bool:
+    # The first values usually show a column is of another shape, without a pass over all of it.
+    if not pc.all(pc.match_substring_regex(values.slice(0, _PROBE), pattern)).as_py():
+        return False
     return bool(pc.all(pc.match_substring_regex(values, pattern)).as_py())
 
 

@@ -30,7 +30,7 @@ def find_suspicious(frame: pd.DataFrame, columns: Sequence[ColumnProfile]) -> tu
     """Short sentences, most important first."""
     rows = len(frame)
     out: list[str] = []
-    duplicates = int(frame.duplicated().sum()) if rows > 1 else 0
+    duplicates = _duplicates(frame, columns)
     if duplicates:
         out.append(f"duplicate rows: {duplicates:,} (rows identical to an earlier row)")
     empty = [c.name for c in columns if rows and c.nulls == rows]
@@ -50,6 +50,13 @@ def find_suspicious(frame: pd.DataFrame, columns: Sequence[ColumnProfile]) -> tu
         elif c.dtype == "integer" and _all_unique(c, rows):
             out.append(f"column {name} looks like IDs (every value is unique)")
     return tuple(out)
+
+
+def _duplicates(frame: pd.DataFrame, columns: Sequence[ColumnProfile]) -> int:
+    """Rows identical to an earlier row."""
+    if len(frame) < 2 or any(c.distinct + min(c.nulls, 1) == len(frame) for c in columns):
+        return 0  # a column with no value twice (an id) makes every row distinct, without hashing rows
+    return int(frame.duplicated().sum())
 
 
 def _listing(one: str, many: str, names: list[str]) -> str:
