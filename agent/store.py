@@ -2,16 +2,20 @@
 
 Keys (all under one namespace, all expiring after the retention period):
 
-    {ns}:blob:{sha256}            zlib-compressed dataset bytes, shared by content hash
-    {ns}:blobrefs:{sha256}        the threads that stored that blob (forget deletes it with the last one)
-    {ns}:t:{thread}:blobs         the blobs the thread stored
-    {ns}:t:{thread}:datasets      list of dataset records (JSON), in upload order
-    {ns}:t:{thread}:turns         recent conversation turns (JSON), bounded
-    {ns}:t:{thread}:cells         code cells that succeeded, replayed on a new sandbox, bounded
-    {ns}:t:{thread}:sandbox       the thread's sandbox handle (JSON)
-    {ns}:t:{thread}:placeholders  privacy-mode placeholders ↔ the values they hide (`agent.privacy.vault`)
+    {ns:blob:SHA}                 zlib-compressed dataset bytes, shared by content hash
+    {ns:blob:SHA}:refs            the threads that stored that blob (forget deletes it with the last one)
+    {ns:t:THREAD}:blobs           the blobs the thread stored
+    {ns:t:THREAD}:datasets        list of dataset records (JSON), in upload order
+    {ns:t:THREAD}:turns           recent conversation turns (JSON), bounded
+    {ns:t:THREAD}:cells           code cells that succeeded, replayed on a new sandbox, bounded
+    {ns:t:THREAD}:sandbox         the thread's sandbox handle (JSON)
+    {ns:t:THREAD}:placeholders    privacy-mode placeholders ↔ the values they hide (`agent.privacy.vault`)
 
-`thread` is an opaque key chosen by the caller (the Slack layer uses channel and thread ts).
+`thread` is an opaque key chosen by the caller (the Slack layer uses channel and thread ts). The braces
+are Redis Cluster hash tags: a thread's keys share a slot, a blob and its references share another, so
+threads and blobs spread over the shards while every transaction stays in one slot. Nothing spans a
+thread and a blob atomically (see `put_blob` and `forget`). Keys of releases before the tags are moved
+by `bot.migrate`.
 """
 
 from __future__ import annotations
@@ -23,12 +27,12 @@ import zlib
 from dataclasses import asdict, dataclass
 from typing import TypeVar
 
-import redis.asyncio as aioredis
-
 from agent.errors import DatasetError
 from agent.profile.model import DatasetProfile
+from agent.redis_client import RedisClient
 
 MAX_TURNS = 20
+THREAD_KEYS = ("datasets", "turns", "cells", "sandbox", "blobs", "placeholders")
 MAX_CELLS = 40
 
 _Record = TypeVar("_Record", bound="JsonRecord")
@@ -101,7 +105,7 @@ class SandboxHandle(JsonRecord):
 class Store:
     """Typed access to DataAgent's Redis keys."""
 
-    def __init__(self, client: aioredis.Redis, *, namespace: str = "dataagent", retention_days: int = 7) -> None:
+    def __init__(self, client: RedisClient, *, namespace: str = "dataagent", retention_days: int = 7) -> None:
         self.redis = client
         self.ns = namespace
         self.ttl_s = retention_days * 86_400
@@ -109,8 +113,15 @@ class Store:
     def key(self, *parts: str) -> str:
         return ":".join((self.ns, *parts))
 
+    def thread_key(self, thread: str, what: str) -> str:
+        """One of the thread's keys; all of them share the thread's hash tag (one Cluster slot)."""
+        return f"{{{self.ns}:t:{thread}}}:{what}"
+
+    def blob_key(self, sha: str) -> str:
+        return f"{{{self.ns}:blob:{sha}}}"
+
     def _t(self, thread: str, what: str) -> str:
-        return self.key("t", thread, what)
+        return self.thread_key(thread, what)
 
     # Blobs
 
@@ -118,13 +129,18 @@ class Store:
         """Store `data` once by content hash, as used by `thread` (so forgetting it can release the blob)."""
         # Hashing and compressing up to MAX_FILE_MB would stall the event loop: do it off-loop.
         sha = await asyncio.to_thread(lambda: hashlib.sha256(data).hexdigest())
-        key, refs, mine = self.key("blob", sha), self.key("blobrefs", sha), self._t(thread, "blobs")
-        # The reference goes in first, in the same transaction that checks the blob: see _RELEASE_BLOB.
+        key = self.blob_key(sha)
+        refs, mine = f"{key}:refs", self._t(thread, "blobs")
+        # The thread's note goes first, so forget always knows of a reference this thread may hold; a
+        # note without a reference (a crash between the two) only makes forget release nothing.
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.sadd(mine, sha)
+            pipe.expire(mine, self.ttl_s)
+            await pipe.execute()
+        # The reference goes in in the same transaction that checks the blob (its slot): see _RELEASE_BLOB.
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.sadd(refs, thread)
             pipe.expire(refs, self.ttl_s)
-            pipe.sadd(mine, sha)
-            pipe.expire(mine, self.ttl_s)
             pipe.expire(key, self.ttl_s)
             *_, exists = await pipe.execute()
         # Same bytes from another thread: only the lifetime was extended.
@@ -133,10 +149,10 @@ class Store:
         return sha
 
     async def get_blob(self, sha: str) -> bytes:
-        raw = await self.redis.get(self.key("blob", sha))
+        raw = await self.redis.get(self.blob_key(sha))
         if raw is None:
             raise DatasetError("This thread's data has expired from storage; please upload the file again.")
-        await self.redis.expire(self.key("blob", sha), self.ttl_s)
+        await self.redis.expire(self.blob_key(sha), self.ttl_s)
         return await asyncio.to_thread(zlib.decompress, raw if isinstance(raw, bytes) else raw.encode("latin-1"))
 
     # Datasets
@@ -192,10 +208,10 @@ class Store:
         release = self.redis.register_script(_RELEASE_BLOB)
         for sha in sorted(shas):
             # A blob stored before references were kept has no reference set: it is left to expire.
-            await release(keys=[self.key("blobrefs", sha), self.key("blob", sha)], args=[thread])
-        await self.redis.delete(
-            *(self._t(thread, w) for w in ("datasets", "turns", "cells", "sandbox", "blobs", "placeholders"))
-        )
+            # One script per blob, in the blob's slot; the thread's own keys go after, in the thread's.
+            key = self.blob_key(sha)
+            await release(keys=[f"{key}:refs", key], args=[thread])
+        await self.redis.delete(*(self._t(thread, w) for w in THREAD_KEYS))
 
 
 def _text(value: bytes | str) -> str:

@@ -262,7 +262,8 @@ async def test_analyze_forget_leaves_no_answer_marker_or_data_of_the_channel_thr
             )
         assert len(told) == 1
         assert fake_slack.opened_views() == []
-        left = sorted([k async for k in client.scan_iter(f"{namespace}:*")])
+        # Tagged keys start with a brace (`{ns:t:…}`): match the namespace anywhere.
+        left = sorted([k async for k in client.scan_iter(f"*{namespace}*")])
         audited = await client.smembers(f"{namespace}:audit:conversations")
     finally:
         await client.aclose()
