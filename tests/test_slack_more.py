@@ -246,7 +246,7 @@ async def test_analyze_forget_leaves_no_answer_marker_or_data_of_the_channel_thr
             final = await wait_final(fake_slack, CHANNEL, file_ts)
             assert "units: 20" in message_text(final)
             question_id = button_value(final, "show_code")
-            assert [k async for k in client.scan_iter(f"{namespace}:blob:*")]
+            assert [k async for k in client.scan_iter(f"{{{namespace}:blob:*")]
             assert [e.question for e in await bot.deps.audit.entries(conversation=CHANNEL)] == ["Total units?"]
             forgot = await fake_slack.send_command(url, channel_id=CHANNEL, command="/analyze", text="forget")
             hook = await click(fake_slack, url, "forget_confirm", (await forgot.json())["blocks"])
