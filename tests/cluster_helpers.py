@@ -6,11 +6,13 @@ Loaded as a pytest plugin from tests/conftest.py; `redis_cluster` starts once pe
 from __future__ import annotations
 
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +20,7 @@ import pytest
 import redis
 
 MASTERS = 3
+NODE_TIMEOUT_MS = 1500  # how long a silent master has before its replica takes over
 
 
 @dataclass
@@ -42,6 +45,10 @@ class Cluster:
                     out.append(port)
         return out
 
+    def kill(self, port: int) -> None:
+        self.procs[port].send_signal(signal.SIGKILL)
+        self.procs[port].wait(timeout=10)
+
     def state(self, port: int) -> str:
         with redis.Redis(port=port, socket_timeout=2) as node:
             return str(node.execute_command("CLUSTER INFO")["cluster_state"])
@@ -65,7 +72,7 @@ def _free_ports(n: int) -> list[int]:
     return ports
 
 
-def _wait_ok(cluster: Cluster, deadline_s: float) -> None:
+def wait_ok(cluster: Cluster, deadline_s: float) -> None:
     deadline = time.monotonic() + deadline_s
     while time.monotonic() < deadline:
         try:
@@ -77,8 +84,8 @@ def _wait_ok(cluster: Cluster, deadline_s: float) -> None:
     raise AssertionError("the Redis Cluster did not reach cluster_state:ok")
 
 
-@pytest.fixture(scope="session")
-def redis_cluster() -> Iterator[Cluster]:
+@contextmanager
+def started_cluster() -> Iterator[Cluster]:
     """Six `redis-server`s (three masters, one replica each) joined by `redis-cli --cluster create`."""
     exe, cli = shutil.which("redis-server"), shutil.which("redis-cli")
     if exe is None or cli is None:
@@ -92,7 +99,7 @@ def redis_cluster() -> Iterator[Cluster]:
             cluster.procs[port] = subprocess.Popen(
                 [exe, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(workdir), "--save", "",
                  "--appendonly", "no", "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-                 "--cluster-node-timeout", "1500"],
+                 "--cluster-node-timeout", str(NODE_TIMEOUT_MS)],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )  # fmt: skip
@@ -105,14 +112,28 @@ def redis_cluster() -> Iterator[Cluster]:
             stdout=subprocess.DEVNULL,
             timeout=60,
         )
-        _wait_ok(cluster, 30)
+        wait_ok(cluster, 30)
         yield cluster
     finally:
         for proc in cluster.procs.values():
-            proc.terminate()
+            if proc.poll() is None:
+                proc.terminate()
         for proc in cluster.procs.values():
             proc.wait(timeout=10)
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def redis_cluster() -> Iterator[Cluster]:
+    """One cluster for the session; tests that kill nodes take `own_cluster` instead."""
+    with started_cluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def own_cluster() -> Iterator[Cluster]:
+    with started_cluster() as cluster:
+        yield cluster
 
 
 def _wait_listening(port: int) -> None:

@@ -16,9 +16,13 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from redis.crc import key_slot
+from redis.exceptions import RedisError
+
 from bot.config import Settings
 from bot.doctor import check_redis
 from bot.redis_connect import connect_cluster
+from jobqueue import Job, JobQueue
 from tests.bot_helpers import CHANNEL, finals, message_text
 from tests.cluster_helpers import Cluster
 from tests.conftest import free_port
@@ -26,6 +30,7 @@ from tests.engine_helpers import echo_answer, fenced, is_answer_request, offers_
 from tests.fakes.groq_fixture import FAKE_GROQ_KEY
 from tests.fakes.groq_server import FakeGroq, Reply, run_python
 from tests.fakes.slack import FakeSlack, message_event
+from tests.jobs_helpers import DictCodec, Payload, job, running, until, worker
 from tests.test_slack_commands import click
 from tests.test_slack_e2e import share_sales, wait_card
 from tests.test_slack_restart import wait_healthy
@@ -148,3 +153,43 @@ async def test_two_processes_on_a_cluster_answer_every_question_once_in_order_an
 async def test_doctor_reports_the_cluster_state_and_its_masters(redis_cluster: Cluster) -> None:
     settings = Settings.from_env({"REDIS_URL": redis_cluster.url})
     assert await check_redis(settings) == "Redis Cluster, cluster_state:ok, 3 masters (REDIS_URL)"
+
+
+async def enqueue_through_failover(q: JobQueue[Payload], j: Job[Payload]) -> None:
+    """Enqueue, trying again while the cluster elects a new master (as the Slack intake does)."""
+    for _ in range(150):
+        try:
+            await q.enqueue(j)
+            return
+        except RedisError:
+            await asyncio.sleep(0.2)
+    raise AssertionError("the cluster never took the job")
+
+
+async def test_the_queue_carries_on_when_its_master_dies_and_the_replica_takes_over(
+    own_cluster: Cluster, namespace: str
+) -> None:
+    client = connect_cluster(own_cluster.url, socket_timeout=5, socket_connect_timeout=2)
+    handled: list[str] = []
+
+    async def handler(j: Job[Payload]) -> None:
+        handled.append(j.job_id)
+
+    q: JobQueue[Payload] = JobQueue(client, DictCodec(), namespace=namespace, consumer="w1", claim_idle_s=0.5)
+    try:
+        w = worker(q, handler)
+        async with running(w):
+            for n in range(3):
+                await q.enqueue(job("C1:1.0", n))
+            await until(w, lambda s: s.done >= 3, "the jobs before the failover")
+            master = client.nodes_manager.get_node_from_slot(key_slot(q.stream_key.encode()))
+            # Replication is asynchronous: let the replica catch up, so the kill tests failover, not data loss.
+            await client.execute_command("WAIT", 1, 5000, target_nodes=master)
+            own_cluster.kill(int(master.port))
+            for n in range(3, 6):
+                await enqueue_through_failover(q, job("C1:1.0", n))
+            await until(w, lambda s: s.done >= 6, "the jobs after the failover")
+        assert len(own_cluster.masters()) == 3  # the dead master's replica serves its slots now
+        assert handled == [f"C1:1.0:{n}" for n in range(6)]  # each once, in order
+    finally:
+        await client.aclose()
