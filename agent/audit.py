@@ -14,7 +14,7 @@ import json
 import time
 from dataclasses import dataclass
 
-import redis.asyncio as aioredis
+from agent.redis_client import RedisClient
 
 _MAX_QUESTION = 4000
 _MAX_CODE = 20_000
@@ -51,7 +51,7 @@ class AuditEntry:
 class AuditLog:
     """Writes and reads the audit streams."""
 
-    def __init__(self, client: aioredis.Redis, *, namespace: str = "dataagent", retention_days: int = 7) -> None:
+    def __init__(self, client: RedisClient, *, namespace: str = "dataagent", retention_days: int = 7) -> None:
         self.redis = client
         self.ns = namespace
         self.retention_s = retention_days * 86_400
@@ -88,6 +88,10 @@ class AuditLog:
             pipe.xadd(stream, fields)  # type: ignore[arg-type]
             pipe.xtrim(stream, minid=oldest_ms, approximate=False)
             pipe.expire(stream, self.retention_s)
+            await pipe.execute()
+        # A second transaction: the index is in another Cluster slot. Listed after the write, so the
+        # index never names a conversation with nothing written (a stream missing from it would hide).
+        async with self.redis.pipeline(transaction=True) as pipe:
             pipe.sadd(self._index, conversation)
             pipe.expire(self._index, self.retention_s)
             await pipe.execute()

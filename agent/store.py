@@ -2,18 +2,22 @@
 
 Keys (all under one namespace, all expiring after the retention period):
 
-    {ns}:blob:{sha256}            a small dataset's bytes (Parquet as is, older blobs zlib), shared by content hash
-    {ns}:blobrefs:{sha256}        the threads that stored that blob (forget deletes it with the last one),
+    {ns:blob:SHA}                 a small dataset's bytes (Parquet as is, older blobs zlib), shared by content hash
+    {ns:blob:SHA}:refs            the threads that stored that blob (forget deletes it with the last one),
                                   wherever its bytes are: big blobs live in the `large` store (disk or S3),
                                   which `sweep_blobs` clears of blobs whose reference set has expired
-    {ns}:t:{thread}:blobs         the blobs the thread stored
-    {ns}:t:{thread}:datasets      list of dataset records (JSON), in upload order
-    {ns}:t:{thread}:turns         recent conversation turns (JSON), bounded
-    {ns}:t:{thread}:cells         code cells that succeeded, replayed on a new sandbox, bounded
-    {ns}:t:{thread}:sandbox       the thread's sandbox handle (JSON)
-    {ns}:t:{thread}:placeholders  privacy-mode placeholders ↔ the values they hide (`agent.privacy.vault`)
+    {ns:t:THREAD}:blobs           the blobs the thread stored
+    {ns:t:THREAD}:datasets        list of dataset records (JSON), in upload order
+    {ns:t:THREAD}:turns           recent conversation turns (JSON), bounded
+    {ns:t:THREAD}:cells           code cells that succeeded, replayed on a new sandbox, bounded
+    {ns:t:THREAD}:sandbox         the thread's sandbox handle (JSON)
+    {ns:t:THREAD}:placeholders    privacy-mode placeholders ↔ the values they hide (`agent.privacy.vault`)
 
-`thread` is an opaque key chosen by the caller (the Slack layer uses channel and thread ts).
+`thread` is an opaque key chosen by the caller (the Slack layer uses channel and thread ts). The braces
+are Redis Cluster hash tags: a thread's keys share a slot, a blob and its references share another, so
+threads and blobs spread over the shards while every transaction stays in one slot. Nothing spans a
+thread and a blob atomically (see `put_blob` and `forget`). Keys of releases before the tags are moved
+by `bot.migrate`.
 """
 
 from __future__ import annotations
@@ -26,17 +30,17 @@ import time
 from dataclasses import asdict, dataclass
 from typing import TypeVar
 
-import redis.asyncio as aioredis
-
 from agent import texts
 from agent.blobs.base import BlobStore, BlobUnavailable
 from agent.blobs.redis import RedisBlobs
 from agent.errors import DatasetError
 from agent.profile.model import DatasetProfile
+from agent.redis_client import RedisClient
 
 log = logging.getLogger(__name__)
 
 MAX_TURNS = 20
+THREAD_KEYS = ("datasets", "turns", "cells", "sandbox", "blobs", "placeholders")
 MAX_CELLS = 40
 # A big blob newer than this is never swept: it may be a rewrite whose reference is being added right now.
 SWEEP_GRACE_S = 600.0
@@ -113,7 +117,7 @@ class Store:
 
     def __init__(
         self,
-        client: aioredis.Redis,
+        client: RedisClient,
         *,
         namespace: str = "dataagent",
         retention_days: int = 7,
@@ -124,15 +128,25 @@ class Store:
         self.redis = client
         self.ns = namespace
         self.ttl_s = retention_days * 86_400
-        self.small = RedisBlobs(client, lambda sha: self.key("blob", sha), self.ttl_s)
+        self.small = RedisBlobs(client, self.blob_key, self.ttl_s)
         self.large = large
         self.large_min_bytes = large_min_bytes
 
     def key(self, *parts: str) -> str:
         return ":".join((self.ns, *parts))
 
+    def thread_key(self, thread: str, what: str) -> str:
+        """One of the thread's keys; all of them share the thread's hash tag (one Cluster slot)."""
+        return f"{{{self.ns}:t:{thread}}}:{what}"
+
+    def blob_key(self, sha: str) -> str:
+        return f"{{{self.ns}:blob:{sha}}}"
+
+    def _refs(self, sha: str) -> str:
+        return f"{self.blob_key(sha)}:refs"
+
     def _t(self, thread: str, what: str) -> str:
-        return self.key("t", thread, what)
+        return self.thread_key(thread, what)
 
     # Blobs
 
@@ -140,13 +154,17 @@ class Store:
         """Store `data` once by content hash, as used by `thread` (so forgetting it can release the blob)."""
         # Hashing up to MAX_FILE_MB would stall the event loop: do it off-loop.
         sha = await asyncio.to_thread(lambda: hashlib.sha256(data).hexdigest())
-        key, refs, mine = self.key("blob", sha), self.key("blobrefs", sha), self._t(thread, "blobs")
-        # The reference goes in first, in the same transaction that checks the blob: see _RELEASE_BLOB.
+        key, refs, mine = self.blob_key(sha), self._refs(sha), self._t(thread, "blobs")
+        # The thread's note goes first, so forget always knows of a reference this thread may hold; a
+        # note without a reference (a crash between the two) only makes forget release nothing.
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.sadd(mine, sha)
+            pipe.expire(mine, self.ttl_s)
+            await pipe.execute()
+        # The reference goes in in the same transaction that checks the blob (its slot): see _RELEASE_BLOB.
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.sadd(refs, thread)
             pipe.expire(refs, self.ttl_s)
-            pipe.sadd(mine, sha)
-            pipe.expire(mine, self.ttl_s)
             pipe.expire(key, self.ttl_s)
             *_, exists = await pipe.execute()
         if self.large is not None and len(data) >= self.large_min_bytes:
@@ -179,7 +197,7 @@ class Store:
             return 0
         removed, now = 0, time.time()
         async for blob in self.large.listing():
-            if now - blob.written_at < grace_s or await self.redis.exists(self.key("blobrefs", blob.sha)):
+            if now - blob.written_at < grace_s or await self.redis.exists(self._refs(blob.sha)):
                 continue
             await self.large.delete(blob.sha)
             removed += 1
@@ -238,17 +256,16 @@ class Store:
         for sha in sorted(shas):
             # A blob stored before references were kept has no reference set: it is left to expire.
             await self._release(sha, thread)
-        await self.redis.delete(
-            *(self._t(thread, w) for w in ("datasets", "turns", "cells", "sandbox", "blobs", "placeholders"))
-        )
+        # One script per blob, in the blob's slot; the thread's own keys go after, in the thread's.
+        await self.redis.delete(*(self._t(thread, w) for w in THREAD_KEYS))
 
     async def _release(self, sha: str, thread: str, *, large_too: bool = True) -> None:
         """Drop `thread`'s reference to `sha`; the last one deletes the bytes (`large_too`: in the big store too)."""
         await self.redis.srem(self._t(thread, "blobs"), sha)
         release = self.redis.register_script(_RELEASE_BLOB)
-        last = await release(keys=[self.key("blobrefs", sha), self.key("blob", sha)], args=[thread])
+        last = await release(keys=[self._refs(sha), self.blob_key(sha)], args=[thread])
         # The bytes go after the reference set, unless a thread stored them again in between.
-        if last and large_too and self.large is not None and not await self.redis.exists(self.key("blobrefs", sha)):
+        if last and large_too and self.large is not None and not await self.redis.exists(self._refs(sha)):
             await self.large.delete(sha)
 
 

@@ -108,7 +108,7 @@ async def main(args: argparse.Namespace) -> None:
             print(f"{'':<34} throughput {len(jobs) / seconds:8.0f} jobs/s (strictly in order)")
     finally:
         client = aioredis.from_url(url)
-        keys = [k async for k in client.scan_iter(match=f"{ns}:*", count=1000)]
+        keys = [k async for k in client.scan_iter(match=f"*{ns}*", count=1000)]  # tagged keys start with "{"
         if keys:
             await client.delete(*keys)
         await client.aclose()

@@ -24,6 +24,7 @@ import handlers
 from agent import AuditLog
 from agent.errors import ConfigError
 from bot.config import Settings
+from bot.migrate import migrate_keys
 from bot.services import build_services
 from handlers.access import Access
 from handlers.deps import Deps
@@ -136,6 +137,7 @@ class Bot:
 
     async def start(self) -> None:
         """Start the worker and the front door (HTTP server, plus Socket Mode when configured)."""
+        await migrate_keys(self.services.redis, self.deps.state.ns)
         self._tasks.append(asyncio.create_task(self.worker.run(self._stop), name="job-worker"))
         self._tasks.append(asyncio.create_task(self._sweep_blobs(), name="blob-sweep"))
         if self.settings.slack_app_token:

@@ -10,11 +10,10 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-import redis.asyncio as aioredis
-
 from agent.audit import AuditEntry, AuditLog
 from bot.config import Settings
 from bot.exit_codes import Exit
+from bot.redis_connect import connect
 from bot.services import redis_url
 
 _RELATIVE = re.compile(r"^(\d+)([dhm])$")
@@ -60,7 +59,7 @@ def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _read(settings: Settings, channel: str | None, since: float | None) -> list[AuditEntry]:
-    store = aioredis.from_url(redis_url(settings), socket_timeout=30, socket_connect_timeout=10)
+    store = connect(redis_url(settings), socket_timeout=30, socket_connect_timeout=10)
     try:
         log = AuditLog(store, namespace=settings.redis_prefix, retention_days=settings.retention_days)
         return await log.entries(conversation=channel, since=since)

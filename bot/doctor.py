@@ -19,6 +19,7 @@ from agent.llm.loop_prompts import RUN_PYTHON
 from agent.sandbox.local import LocalSandboxProvider
 from bot.config import Settings
 from bot.llm_factory import ProviderLLM, make_llm
+from bot.redis_connect import connect_cluster, is_cluster_url, parse_cluster_url
 from bot.services import make_large_blobs, make_sandbox_provider, redis_url
 
 Check = Callable[[Settings], Awaitable[str]]
@@ -44,6 +45,8 @@ async def check_slack(settings: Settings) -> str:
 
 async def check_redis(settings: Settings) -> str:
     url = redis_url(settings)
+    if is_cluster_url(url):
+        return await _check_cluster(url) + _open_warning(url)
     redis = aioredis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
     try:
         info = await redis.info("server")
@@ -52,18 +55,44 @@ async def check_redis(settings: Settings) -> str:
     finally:
         await redis.aclose()
     where = "REDIS_URL" if settings.redis_url else f"private server under {settings.data_dir}"
-    detail = f"Redis {info.get('redis_version')} ({where})"
-    if host := unauthenticated_remote(url):
-        detail += (
-            f"; ⚠ warning: Redis at {host} answered without a password, so anyone who can reach it can read"
-            " every dataset. Set requirepass (or an ACL user) and put it in REDIS_URL"
-            " (rediss://:PASSWORD@host:6380/0), or keep Redis on loopback or a unix socket."
-        )
-    return detail
+    return f"Redis {info.get('redis_version')} ({where})" + _open_warning(url)
+
+
+async def _check_cluster(url: str) -> str:
+    """The cluster's state as one of its nodes sees it, and how many masters serve its slots."""
+    cluster = connect_cluster(url, socket_timeout=5, socket_connect_timeout=5)
+    try:
+        info = await cluster.cluster_info()
+        masters = len(cluster.get_primaries())
+    except Exception as exc:
+        raise Problem(f"cannot reach the Redis Cluster ({type(exc).__name__}); check REDIS_URL.") from None
+    finally:
+        await cluster.aclose()
+    state = info.get("cluster_state") if isinstance(info, dict) else None
+    if state != "ok":
+        raise Problem(f"the Redis Cluster reports cluster_state:{state}; some slots have no master.")
+    return f"Redis Cluster, cluster_state:ok, {masters} masters (REDIS_URL)"
+
+
+def _open_warning(url: str) -> str:
+    host = unauthenticated_remote(url)
+    if not host:
+        return ""
+    return (
+        f"; ⚠ warning: Redis at {host} answered without a password, so anyone who can reach it can read"
+        " every dataset. Set requirepass (or an ACL user) and put it in REDIS_URL"
+        " (rediss://:PASSWORD@host:6380/0), or keep Redis on loopback or a unix socket."
+    )
 
 
 def unauthenticated_remote(url: str) -> str | None:
     """The host of a Redis URL that is neither loopback nor a unix socket and carries no password."""
+    if is_cluster_url(url):
+        address = parse_cluster_url(url)
+        if address.password:
+            return None
+        remote = (unauthenticated_remote(f"redis://{host}:{port}") for host, port in address.nodes)
+        return next((r for r in remote if r), None)
     parsed = urlparse(url)
     if parsed.scheme == "unix" or not parsed.hostname:
         return None

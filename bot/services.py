@@ -6,14 +6,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-import redis.asyncio as aioredis
-
 from agent.blobs.base import BlobStore
 from agent.blobs.disk import DiskBlobs
 from agent.blobs.s3 import S3Blobs, S3Settings
 from agent.datasets import Datasets
 from agent.engine import Engine, EngineConfig, Mode
 from agent.ingest.worker import IngestLimits, IngestPool
+from agent.redis_client import RedisClient
 from agent.sandbox.base import SandboxProvider
 from agent.sandbox.e2b import E2BSandboxProvider
 from agent.sandbox.local import LocalSandboxProvider
@@ -22,6 +21,7 @@ from agent.store import Store
 from bot.config import Settings
 from bot.embedded_redis import ensure_redis
 from bot.llm_factory import ProviderLLM, make_llm
+from bot.redis_connect import connect
 
 
 def make_sandbox_provider(settings: Settings) -> SandboxProvider:
@@ -59,7 +59,7 @@ def redis_url(settings: Settings) -> str:
 class Services:
     """Everything the bot or the CLI needs to answer questions."""
 
-    redis: aioredis.Redis
+    redis: RedisClient
     store: Store
     provider: SandboxProvider
     sessions: Sessions
@@ -87,7 +87,7 @@ def build_services(
         mode: How the engine works a question, over `settings.analyst_mode` (the eval's `--mode`).
     """
     llm = make_llm(settings)  # first: a missing key fails before Redis or a sandbox is touched
-    client = aioredis.from_url(redis_url(settings), socket_timeout=30, socket_connect_timeout=10)
+    client = connect(redis_url(settings), socket_timeout=30, socket_connect_timeout=10)
     store = Store(
         client,
         namespace=namespace or settings.redis_prefix,

@@ -7,13 +7,16 @@ itself. Why a script: the check of four counters and the count of the question m
 two replicas could both admit the last question of an hour. The price of fixed windows is a burst at
 a boundary (up to twice the limit across the turn of an hour), acceptable for fair use.
 
-{ns}:limit:q:user:{user}:{hour}        questions the user asked in that clock hour
-{ns}:limit:q:chan:{channel}:{hour}     questions asked in the channel in that clock hour
-{ns}:limit:t:user:{user}:{day}         model tokens the user's answers spent that UTC day
-{ns}:limit:t:chan:{channel}:{day}      model tokens the channel's answers spent that UTC day
-{ns}:limit:seen:{job_id}               the question was counted (a redelivered event is not counted twice)
-{ns}:limit:charged:{job_id}            the answer's tokens were charged (a redelivered job pays once)
-{ns}:limit:channel:{channel}           an admin's limits for the channel (hash: q, t); no TTL, it is configuration
+{ns:limit}:q:user:{user}:{hour}        questions the user asked in that clock hour
+{ns:limit}:q:chan:{channel}:{hour}     questions asked in the channel in that clock hour
+{ns:limit}:t:user:{user}:{day}         model tokens the user's answers spent that UTC day
+{ns:limit}:t:chan:{channel}:{day}      model tokens the channel's answers spent that UTC day
+{ns:limit}:seen:{job_id}               the question was counted (a redelivered event is not counted twice)
+{ns:limit}:charged:{job_id}            the answer's tokens were charged (a redelivered job pays once)
+{ns:limit}:channel:{channel}           an admin's limits for the channel (hash: q, t); no TTL, it is configuration
+
+The braces are one Redis Cluster hash tag for every fair-use key: the admit script reads and counts a
+user's and a channel's counters together, so they live in one slot (a few small commands per question).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from importlib import resources
 
-import redis.asyncio as aioredis
+from agent.redis_client import RedisClient
 
 HOUR_S = 3_600
 DAY_S = 86_400
@@ -76,7 +79,7 @@ class Refusal:
 class FairUse:
     """The counters and the channel overrides, on the Redis every replica shares."""
 
-    def __init__(self, redis_client: aioredis.Redis, *, namespace: str, settings: LimitSettings) -> None:
+    def __init__(self, redis_client: RedisClient, *, namespace: str, settings: LimitSettings) -> None:
         self.redis = redis_client
         self.ns = namespace
         self.settings = settings
@@ -84,7 +87,9 @@ class FairUse:
         self._charge = redis_client.register_script(_script("charge"))
 
     def _k(self, *parts: str) -> str:
-        return ":".join((self.ns, "limit", *parts))
+        # One hash tag for all: admitting a question checks and counts its user's and its channel's
+        # counters in one script, so they must share a Cluster slot (a few small keys per question).
+        return ":".join((f"{{{self.ns}:limit}}", *parts))
 
     async def forget_channel(self, channel: str) -> None:
         """Drop the once-per-question markers of the channel's questions (they name its threads); the

@@ -25,8 +25,7 @@ import json
 import logging
 import time
 
-import redis.asyncio as aioredis
-
+from agent.redis_client import RedisClient
 from handlers.payloads import SavedAnswer
 
 log = logging.getLogger(__name__)
@@ -40,7 +39,7 @@ def thread_key(channel: str, thread_ts: str) -> str:
 
 
 class SlackState:
-    def __init__(self, client: aioredis.Redis, *, namespace: str, retention_days: int) -> None:
+    def __init__(self, client: RedisClient, *, namespace: str, retention_days: int) -> None:
         self.redis = client
         self.ns = namespace
         self.ttl_s = retention_days * 86_400
@@ -81,11 +80,12 @@ class SlackState:
     async def save_answer(self, question_id: str, record: SavedAnswer) -> None:
         """Keep what the answer's buttons need, for the retention period."""
         index = self._k("answers", thread_key(record.channel, record.thread_ts))
+        # The thread's index first, then the record in its own Cluster slot: forget must find every record.
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.set(self._k("answer", question_id), record.to_json(), ex=self.ttl_s)
             pipe.sadd(index, question_id)
             pipe.expire(index, self.ttl_s)
             await pipe.execute()
+        await self.redis.set(self._k("answer", question_id), record.to_json(), ex=self.ttl_s)
 
     async def answer(self, question_id: str) -> SavedAnswer | None:
         """The record behind an answer's buttons; None when it expired or cannot be read."""

@@ -9,10 +9,14 @@ stored through the caller's `Codec[P]`. Only the standard library and redis-py a
 
 Keys (under the caller's namespace; `S` is the stream name, "jobs" by default):
 
-    {ns}:q:S                 the stream: one entry per job, field `job` = JSON; deleted once acked
-    {ns}:q:S:seen:{job_id}   dedupe marker (SET NX, TTL): a job id is enqueued at most once
-    {ns}:q:S:t:{thread}      the thread's outstanding entry ids, in enqueue order (TTL = retention)
-    {ns}:q:S:dead            dead letters: jobs that failed `max_deliveries` times (capped, TTL)
+    {ns:q:S}                 the stream: one entry per job, field `job` = JSON; deleted once acked
+    {ns:q:S}:seen:{job_id}   dedupe marker (SET NX, TTL): a job id is enqueued at most once
+    {ns:q:S}:t:{thread}      the thread's outstanding entry ids, in enqueue order (TTL = retention)
+    {ns:q:S}:dead            dead letters: jobs that failed `max_deliveries` times (capped, TTL)
+
+The braces are a hash tag: every key of the queue is in one slot, so the scripts run on Redis Cluster
+too (the queue lives on one shard; it is small and its load is a few commands per job). An earlier
+release's untagged stream `{ns}:q:S` is drained into the tagged one by `ensure_group`.
 
 An entry's `job` field is `{"job_id", "thread", "payload", "enqueued_at"}` with `payload` the codec's
 text. An entry that does not decode (the codec raises ValueError) goes straight to the dead letters.
@@ -37,8 +41,7 @@ back and checks again after a short delay (at once when a job of that thread fin
 process). So jobs of one thread run one at a time in enqueue order across any number of processes, a
 failed job (pending, awaiting redelivery) still blocks the jobs queued behind it, and different
 threads run in parallel. Heads that are no longer pending (acked or trimmed outside this package) are
-popped. The scripts (`lua/*.lua`) touch several keys without hash tags: a single Redis (or one
-shard), not Redis Cluster.
+popped. The scripts (`lua/*.lua`) touch several keys, all under the queue's hash tag.
 
 Modules: `job` (Job, Delivery, Codec), `queue` (JobQueue, StartVerdict), `worker` (Worker),
 `stats` (WorkerStats, Outcome), `turn` (a task's concurrency slot), `scripts` (loads the Lua).

@@ -7,10 +7,10 @@ import logging
 from enum import Enum
 from typing import Any, Generic
 
-import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
 from jobqueue import scripts
+from jobqueue.client import RedisClient
 from jobqueue.job import Codec, Delivery, Job, P
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,8 @@ class JobQueue(Generic[P]):
     """The Redis side of the job queue: enqueue, deliver, own, ack and bury entries.
 
     Args:
-        redis: The client; one Redis (or one shard), not Redis Cluster.
+        redis: The client: one Redis, or Redis Cluster (every key of the queue shares one hash tag,
+            so each script runs in one slot).
         codec: Stores payloads; an entry it cannot decode is moved to the dead letters.
         namespace: Prefix of every key.
         stream: Name of the stream under the namespace.
@@ -59,7 +60,7 @@ class JobQueue(Generic[P]):
 
     def __init__(
         self,
-        redis: aioredis.Redis,
+        redis: RedisClient,
         codec: Codec[P],
         *,
         namespace: str,
@@ -80,7 +81,10 @@ class JobQueue(Generic[P]):
         self.claim_idle_s = claim_idle_s
         self.max_deliveries = max_deliveries
         self.op_timeout_s = op_timeout_s
-        self.stream_key = f"{namespace}:q:{stream}"
+        # The hash tag puts every key of the queue in one slot: a script moves an entry between the
+        # stream, its thread's order list and the dead letters atomically, so the queue cannot be spread.
+        self.stream_key = f"{{{namespace}:q:{stream}}}"
+        self.legacy_stream_key = f"{namespace}:q:{stream}"  # the untagged name of releases before Cluster
         self.dead_key = f"{self.stream_key}:dead"
         self._dedupe_ms = int(dedupe_ttl_s * 1000)
         self._retention_ms = int(retention_s * 1000)
@@ -106,13 +110,41 @@ class JobQueue(Generic[P]):
         return _text(entry)
 
     async def ensure_group(self) -> None:
-        """Create the stream and consumer group if missing; the group starts at the stream's beginning."""
+        """Create the stream and consumer group if missing, then take in the jobs of the untagged stream."""
         try:
             async with asyncio.timeout(self.op_timeout_s):
                 await self.redis.xgroup_create(self.stream_key, self.group, id="0", mkstream=True)
         except ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise
+        await self.adopt_legacy()
+
+    async def adopt_legacy(self, batch: int = 200) -> int:
+        """Move the jobs left in the untagged stream of an earlier release into this one; returns how many.
+
+        Re-enqueued one by one in stream order rather than renamed: RENAME cannot cross slots, and the
+        dedupe marker makes two processes adopting at once (or one that died half way) enqueue each job
+        once, each thread's jobs still in order. A job held by a process of the earlier release runs again:
+        upgrades stop the old processes first (docs/operations.md).
+        """
+        moved = 0
+        while True:
+            async with asyncio.timeout(self.op_timeout_s):
+                entries: Any = await self.redis.xrange(self.legacy_stream_key, count=batch)
+            if not entries:
+                return moved
+            for eid, fields in entries:
+                body = _text(_field(fields, "job") or "")
+                try:
+                    job = Job.from_json(body, 1, self.codec)
+                except (ValueError, KeyError, TypeError):
+                    async with asyncio.timeout(self.op_timeout_s):  # the reader buries it, as any bad entry
+                        await self.redis.xadd(self.stream_key, {"job": body})
+                else:
+                    moved += bool(await self.enqueue(job))
+                async with asyncio.timeout(self.op_timeout_s):
+                    await self.redis.xdel(self.legacy_stream_key, eid)
+            log.info("job_legacy_adopted count=%d stream=%s", moved, self.legacy_stream_key)
 
     async def read(self, count: int, block_s: float) -> list[Delivery[P]]:
         """New entries for this consumer (at most `count`), waiting up to `block_s` for one."""

@@ -1,8 +1,8 @@
 """The queue's Lua scripts, read from `lua/*.lua` and registered on a Redis client.
 
 Each script names its KEYS and ARGV as locals at its top; `prelude.lua` (the `owner` and `finish`
-helpers) is prepended to every one. Scripts touch several keys without hash tags: a single Redis (or
-one shard), not Redis Cluster.
+helpers) is prepended to every one. A script touches several keys, all under the queue's hash tag
+(one slot), so it runs on one Redis or on Redis Cluster alike.
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from __future__ import annotations
 import functools
 from importlib import resources
 
-import redis.asyncio as aioredis
 from redis.commands.core import AsyncScript
+
+from jobqueue.client import RedisClient
 
 NAMES = ("enqueue", "start", "ack", "bury", "touch", "hand_back", "reclaim", "retire")
 
@@ -25,6 +26,6 @@ def source(name: str) -> str:
     return (lua / "prelude.lua").read_text(encoding="utf-8") + "\n" + (lua / f"{name}.lua").read_text(encoding="utf-8")
 
 
-def register(redis: aioredis.Redis) -> dict[str, AsyncScript]:
+def register(redis: RedisClient) -> dict[str, AsyncScript]:
     """Every script registered on `redis` (run by EVALSHA, loaded into Redis on first use)."""
     return {name: redis.register_script(source(name)) for name in NAMES}

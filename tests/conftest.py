@@ -21,6 +21,7 @@ os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
 
 pytest_plugins = [
     "tests.jobs_helpers",
+    "tests.cluster_helpers",
     "tests.fault_helpers",
     "tests.fakes.e2b.fixture",
     "tests.fakes.groq_fixture",

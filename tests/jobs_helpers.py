@@ -12,16 +12,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import redis.asyncio as aioredis
 
 import jobqueue
+from agent.redis_client import RedisClient
+from bot.redis_connect import connect
 from jobqueue import Handler, Job, JobQueue, Worker, WorkerStats
 
 JOBQUEUE = Path(jobqueue.__file__).parent
 CLAIM_IDLE_S = 0.5
 WAIT_S = 15.0
 
-Clients = Callable[[], aioredis.Redis]
+Clients = Callable[[], RedisClient]
 Payload = dict[str, Any]
 
 
@@ -38,13 +39,21 @@ class DictCodec:
         return value
 
 
-@pytest.fixture
-async def clients(redis_url: str) -> AsyncIterator[Clients]:
-    """A fresh Redis client per simulated process; all closed at the end."""
-    made: list[aioredis.Redis] = []
+@pytest.fixture(params=["single", "cluster"])
+async def clients(request: pytest.FixtureRequest) -> AsyncIterator[Clients]:
+    """A fresh Redis client per simulated process; all closed at the end.
 
-    def make() -> aioredis.Redis:
-        made.append(aioredis.from_url(redis_url))
+    Every queue test runs on one Redis and on a real Redis Cluster: a script touching keys of two slots
+    fails there with CROSSSLOT.
+    """
+    made: list[RedisClient] = []
+    if request.param == "cluster":
+        url = request.getfixturevalue("redis_cluster").url
+    else:
+        url = request.getfixturevalue("redis_url")
+
+    def make() -> RedisClient:
+        made.append(connect(url, socket_timeout=30, socket_connect_timeout=10))
         return made[-1]
 
     yield make

@@ -121,7 +121,7 @@ async def test_a_30_mb_dataset_is_stored_on_disk_and_not_in_redis(
     on_disk = tmp_path / "blobs" / record.blob_sha256[:2] / record.blob_sha256
     assert on_disk.stat().st_size > 1 << 20
     assert len(pd.read_parquet(io.BytesIO(await store.get_blob(record.blob_sha256)))) == record.rows
-    keys = [k async for k in client.scan_iter(f"{namespace}:*")]
+    keys = [k async for k in client.scan_iter(f"*{namespace}*")]
     assert not [k for k in keys if k.startswith(f"{namespace}:blob:".encode())]
     used = sum([await client.memory_usage(k) or 0 for k in keys])
     assert used < on_disk.stat().st_size / 20, used  # only metadata: records, references
@@ -132,7 +132,7 @@ async def test_small_parquet_stays_in_redis_without_a_second_compression(
 ) -> None:
     store = Store(client, namespace=namespace, large=DiskBlobs(tmp_path / "blobs"))
     ((record, _),) = await Datasets(store, max_bytes=1 << 20).add(THREAD, "sales.csv", SALES_CSV)
-    raw = await client.get(store.key("blob", record.blob_sha256))
+    raw = await client.get(store.blob_key(record.blob_sha256))
     assert raw is not None and raw.startswith(b"PAR1")
     assert not (tmp_path / "blobs").exists() or not any((tmp_path / "blobs").rglob("*"))
 
@@ -142,7 +142,7 @@ async def test_a_blob_stored_zlib_compressed_before_this_change_still_reads(
 ) -> None:
     store = Store(client, namespace=namespace)
     legacy = b"date,region\n2024-01-05,North\n"
-    await client.set(store.key("blob", sha_of(legacy)), zlib.compress(legacy, 6))
+    await client.set(store.blob_key(sha_of(legacy)), zlib.compress(legacy, 6))
     assert await store.get_blob(sha_of(legacy)) == legacy
 
 
@@ -166,7 +166,7 @@ async def test_forget_deletes_the_big_blob_at_once_but_not_while_another_thread_
 
     await store.forget(OTHER)
     assert not await large.exists(sha)
-    assert [k async for k in client.scan_iter(f"{namespace}:*")] == []
+    assert [k async for k in client.scan_iter(f"*{namespace}*")] == []
 
 
 async def test_the_sweep_removes_big_blobs_whose_references_expired_and_keeps_the_rest(
@@ -177,7 +177,7 @@ async def test_the_sweep_removes_big_blobs_whose_references_expired_and_keeps_th
     await store.put_blob(expired, THREAD)
     await store.put_blob(live, OTHER)
     # Retention ran out for THREAD's references (Redis expired them); OTHER's are still within it.
-    await client.delete(store.key("blobrefs", sha_of(expired)))
+    await client.delete(store.blob_key(sha_of(expired)) + ":refs")
 
     assert await store.sweep_blobs() == 0  # just written: within the grace period, a racing rewrite is safe
     assert await store.sweep_blobs(grace_s=0) == 1
@@ -194,7 +194,7 @@ async def test_a_question_is_answered_from_a_dataset_held_in_s3(
         async with running_parts(redis_url, namespace, fake_groq, large=large) as parts:
             (record,) = await parts.engine.add_dataset(THREAD, "sales.csv", SALES_CSV)
             assert await large.exists(record.blob_sha256)
-            assert not await parts.store.redis.exists(parts.store.key("blob", record.blob_sha256))
+            assert not await parts.store.redis.exists(parts.store.blob_key(record.blob_sha256))
             answer = await parts.engine.ask(THREAD, "Which region sells the most?", None)
             assert answer.status == "answered", answer.error
             assert "North" in answer.stdout or "South" in answer.stdout
@@ -236,4 +236,4 @@ async def test_a_blob_store_that_cannot_write_stores_nothing_and_says_so(
     store = Store(client, namespace=namespace, large=DiskBlobs(tmp_path / "blobs"), large_min_bytes=1 << 10)
     with pytest.raises(DatasetError, match="file storage is full or unreachable"):
         await Datasets(store, max_bytes=1 << 20).add(THREAD, "sales.csv", SALES_CSV * 40)
-    assert [k async for k in client.scan_iter(f"{namespace}:*")] == []
+    assert [k async for k in client.scan_iter(f"*{namespace}*")] == []

@@ -282,7 +282,7 @@ async def test_forget_deletes_a_shared_blob_only_with_the_last_thread_that_uses_
         assert await store.get_blob(record.blob_sha256)  # the borrower still reads the shared bytes
 
         await engine.forget(borrower)
-        left = [key async for key in store.redis.scan_iter(f"{namespace}:*")]
+        left = [key async for key in store.redis.scan_iter(f"*{namespace}*")]
     assert left == []
 
 

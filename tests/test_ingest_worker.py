@@ -72,7 +72,7 @@ async def store(redis_url: str, namespace: str) -> AsyncIterator[Store]:
 
 async def nothing_stored(store: Store, thread: str) -> None:
     assert await store.datasets(thread) == []
-    assert await store.redis.smembers(store.key("t", thread, "blobs")) == set()
+    assert await store.redis.smembers(store.thread_key(thread, "blobs")) == set()
 
 
 class Ticker:

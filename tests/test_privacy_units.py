@@ -112,7 +112,7 @@ async def test_forget_takes_the_placeholders_with_it(store: Store) -> None:
     m = await masker(store)
     m.mask("a@example.com")
     await m.vault.save()
-    key = store.key("t", "C1:1.0", "placeholders")
+    key = store.thread_key("C1:1.0", "placeholders")
     assert await store.redis.exists(key) and 0 < await store.redis.ttl(key) <= store.ttl_s
     await store.forget("C1:1.0")
     assert not await store.redis.exists(key)

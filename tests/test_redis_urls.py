@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 import redis
 
+from agent.errors import ConfigError
 from bot.config import Settings
 from bot.doctor import check_redis, unauthenticated_remote
+from bot.redis_connect import parse_cluster_url
 from tests.bot_helpers import CHANNEL, bot_settings, events_url, running_bot
 from tests.conftest import free_port
 from tests.fakes.groq_server import FakeGroq
@@ -173,6 +175,9 @@ async def test_doctor_warns_about_a_redis_off_this_machine_that_needs_no_passwor
         ("redis://localhost/0", None),
         ("redis://[::1]:6379/0", None),
         ("unix:///var/run/redis.sock", None),
+        ("redis+cluster://127.0.0.1:7000,10.0.0.7:7001", "10.0.0.7:7001"),
+        ("redis+cluster://:pw@10.0.0.7:7000,10.0.0.8:7001", None),
+        ("redis+cluster://127.0.0.1:7000,[::1]:7001", None),
     ],
 )
 def test_only_a_remote_redis_without_a_password_is_flagged(url: str, flagged: str | None) -> None:
@@ -183,3 +188,12 @@ def test_the_redis_password_is_kept_out_of_repr_and_redacted_from_logs(tmp_path:
     settings = settings_for(f"redis://:{PASSWORD}@127.0.0.1:1/0", tmp_path)
     assert PASSWORD not in repr(settings)
     assert PASSWORD in settings.secrets
+
+
+def test_a_cluster_url_names_its_seed_nodes_and_password_and_a_bad_node_is_refused() -> None:
+    address = parse_cluster_url("rediss+cluster://:p%40ss@10.0.0.7:7000,10.0.0.8:7001")
+    assert address.nodes == (("10.0.0.7", 7000), ("10.0.0.8", 7001))
+    assert (address.password, address.tls) == ("p@ss", True)
+    assert "s3cret" in Settings.from_env({"REDIS_URL": "redis+cluster://:s3cret@10.0.0.7:7000,h:1"}).secrets
+    with pytest.raises(ConfigError, match="host:port"):
+        parse_cluster_url("redis+cluster://10.0.0.7")

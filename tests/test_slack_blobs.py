@@ -70,7 +70,7 @@ async def test_the_bot_sweeps_unreferenced_disk_blobs_at_start_up(
         os.utime(path, (time.time() - 86_400, time.time() - 86_400))
     # `kept` is still referenced by a thread (its reference set lives in Redis); `orphan`'s expired.
     redis = aioredis.from_url(redis_url)
-    await redis.sadd(f"{namespace}:blobrefs:{kept}", "C1:1.2")
+    await redis.sadd(f"{{{namespace}:blob:{kept}}}:refs", "C1:1.2")
     try:
         async with running_bot(bot_settings(fake_slack, fake_groq, redis_url, tmp_path), namespace):
             await fake_slack.wait_until(
@@ -80,5 +80,5 @@ async def test_the_bot_sweeps_unreferenced_disk_blobs_at_start_up(
             )
             assert (tmp_path / "blobs" / kept[:2] / kept).exists()
     finally:
-        await redis.delete(f"{namespace}:blobrefs:{kept}")
+        await redis.delete(f"{{{namespace}:blob:{kept}}}:refs")
         await redis.aclose()

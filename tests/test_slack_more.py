@@ -246,7 +246,7 @@ async def test_analyze_forget_leaves_no_answer_marker_or_data_of_the_channel_thr
             final = await wait_final(fake_slack, CHANNEL, file_ts)
             assert "units: 20" in message_text(final)
             question_id = button_value(final, "show_code")
-            assert [k async for k in client.scan_iter(f"{namespace}:blob:*")]
+            assert [k async for k in client.scan_iter(f"{{{namespace}:blob:*")]
             assert [e.question for e in await bot.deps.audit.entries(conversation=CHANNEL)] == ["Total units?"]
             forgot = await fake_slack.send_command(url, channel_id=CHANNEL, command="/analyze", text="forget")
             hook = await click(fake_slack, url, "forget_confirm", (await forgot.json())["blocks"])
@@ -262,15 +262,16 @@ async def test_analyze_forget_leaves_no_answer_marker_or_data_of_the_channel_thr
             )
         assert len(told) == 1
         assert fake_slack.opened_views() == []
-        left = sorted([k async for k in client.scan_iter(f"{namespace}:*")])
+        # Tagged keys start with a brace (`{ns:t:…}`): match the namespace anywhere.
+        left = sorted([k async for k in client.scan_iter(f"*{namespace}*")])
         audited = await client.smembers(f"{namespace}:audit:conversations")
     finally:
         await client.aclose()
     thread = f"{CHANNEL}:{file_ts}"
-    # The queue's dedupe markers hold no data (only a job id) and keep a redelivered job from running twice.
-    # Nor do the fair-use counters (a number per channel and hour or day, expiring with it): forgetting a
-    # channel's data must not reset what it may still ask.
-    counters = (":q:jobs:seen:", ":limit:q:chan:", ":limit:t:chan:")
+    # Once-per-job markers of the queue hold no data (only a job id) and keep a redelivered job from running
+    # twice. Nor do the fair-use counters (a number per channel and hour or day, expiring with it):
+    # forgetting a channel's data must not reset what it may still ask.
+    counters = (":q:jobs}:seen:", f"{{{namespace}:limit}}:q:chan:", f"{{{namespace}:limit}}:t:chan:")
     kept = [k for k in left if not any(c in k for c in counters)]
     assert not [k for k in kept if thread in k or question_id in k or ":blob" in k or file_ts in k], kept
     assert not [k for k in kept if CHANNEL in k], kept  # the audit trail of the channel too

@@ -6,9 +6,8 @@ import asyncio
 import zlib
 from collections.abc import AsyncIterator, Callable
 
-import redis.asyncio as aioredis
-
 from agent.blobs.base import StoredBlob, checked_sha
+from agent.redis_client import RedisClient
 
 # Parquet pages are already zstd-compressed: zlib over them costs CPU for nothing. Blobs stored before
 # (and anything that is not Parquet) are zlib streams, told apart by Parquet's leading magic.
@@ -18,7 +17,7 @@ _PARQUET = b"PAR1"
 class RedisBlobs:
     """Blob bytes under the keys `key(sha)` gives (the key names belong to `agent.store`)."""
 
-    def __init__(self, client: aioredis.Redis, key: Callable[[str], str], ttl_s: int) -> None:
+    def __init__(self, client: RedisClient, key: Callable[[str], str], ttl_s: int) -> None:
         self._redis = client
         self._key = key
         self._ttl_s = ttl_s

@@ -1,6 +1,6 @@
 """Stable placeholders per thread: the same value is `<EMAIL_1>` in every prompt of every turn of a thread.
 
-The mapping lives in one Redis hash, `{ns}:t:{thread}:placeholders`, beside the thread's datasets and with
+The mapping lives in one Redis hash, `{ns:t:THREAD}:placeholders`, beside the thread's datasets and with
 their lifetime (it holds values of the data, so it expires and is forgotten with it):
 
     v:{value}        → placeholder
@@ -26,13 +26,13 @@ class Vault:
 
     def __init__(self, store: Store, thread: str, entries: dict[str, str]) -> None:
         self._store = store
-        self._key = store.key("t", thread, "placeholders")
+        self._key = store.thread_key(thread, "placeholders")
         self._entries = entries
         self._new: dict[str, str] = {}
 
     @classmethod
     async def open(cls, store: Store, thread: str) -> Vault:
-        raw = await store.redis.hgetall(store.key("t", thread, "placeholders"))
+        raw = await store.redis.hgetall(store.thread_key(thread, "placeholders"))
         return cls(store, thread, {_text(k): _text(v) for k, v in raw.items()})
 
     def placeholder(self, value: str, kind: str) -> str:
