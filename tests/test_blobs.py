@@ -122,7 +122,7 @@ async def test_a_30_mb_dataset_is_stored_on_disk_and_not_in_redis(
     assert on_disk.stat().st_size > 1 << 20
     assert len(pd.read_parquet(io.BytesIO(await store.get_blob(record.blob_sha256)))) == record.rows
     keys = [k async for k in client.scan_iter(f"*{namespace}*")]
-    assert not [k for k in keys if k.startswith(f"{namespace}:blob:".encode())]
+    assert not [k for k in keys if k == store.blob_key(record.blob_sha256).encode()]
     used = sum([await client.memory_usage(k) or 0 for k in keys])
     assert used < on_disk.stat().st_size / 20, used  # only metadata: records, references
 
