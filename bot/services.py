@@ -66,7 +66,7 @@ def build_services(
     client = aioredis.from_url(redis_url(settings), socket_timeout=30, socket_connect_timeout=10)
     store = Store(client, namespace=namespace or settings.redis_prefix, retention_days=settings.retention_days)
     provider = make_sandbox_provider(settings)
-    sessions = Sessions(store, provider)
+    sessions = Sessions(store, provider, max_live=settings.sandbox_max_live)
     limits = IngestLimits(
         workers=settings.ingest_workers, timeout_s=settings.ingest_timeout_s, memory_mb=settings.ingest_memory_mb
     )
