@@ -87,6 +87,7 @@ def bot_env(
         "CELL_TIMEOUT_S": "120",
         "USER_QUESTIONS_PER_HOUR": "0",  # one synthetic user asks everything: fair use is not what is measured
         "LOG_LEVEL": "INFO",
+        "PYTHONFAULTHANDLER": "1",  # a bench that finds a hang dumps the stacks with SIGABRT
     }
     env.pop("SLACK_APP_TOKEN", None)  # HTTP mode
     return env

@@ -9,9 +9,10 @@ then delivers the questions: round k sends question k of every thread at once; a
 goes out once the previous one shows 👀 (it is queued by then, as a person would see before asking
 again), or, with --back-to-back, as soon as its HTTP delivery is acknowledged. Bolt acknowledges an
 event before its listener runs, so back to back, a second question can be queued before the first
-(see docs/operations.md: the order the queue keeps is the order questions were queued). The fake model answers at once, with a cell that prints
-the question's own tag. The local sandbox is capped at `--max-live` kernels per process
-(SANDBOX_MAX_LIVE), so the threads share them by eviction and resurrection.
+(see docs/operations.md: the queue keeps the order in which questions were queued). The fake model
+answers at once, with a cell that prints the question's own tag. The local sandbox is capped at
+`--max-live` kernels per process (SANDBOX_MAX_LIVE), so the threads share them by eviction and
+resurrection.
 
 Checks (PASS/FAIL): every question answered exactly once; each thread's answers in its order; no
 final message other than the answers (no failure). Figures: ack latency (HTTP response time of the
@@ -37,8 +38,8 @@ from bench.fleet import (
     answer_tag,
     bot_env,
     free_port,
-    log_counts,
     load_average,
+    log_counts,
     percentile,
     question_text,
     sandboxes_of,
@@ -121,7 +122,9 @@ def verify(run: Run, questions: int) -> dict[str, float]:
     for thread_ts in run.threads:
         for message in finals(run.fake, CHANNEL, thread_ts):
             text = message_text(message)
-            tags = [t for t in (answer_tag(i, n) for i in range(len(run.threads)) for n in range(questions)) if t in text]
+            tags = [
+                t for t in (answer_tag(i, n) for i in range(len(run.threads)) for n in range(questions)) if t in text
+            ]
             extra += not tags
             for tag in tags:
                 counts[tag] = counts.get(tag, 0) + 1
@@ -154,10 +157,14 @@ async def drive(run: Run, threads: int, questions: int, timeout: float, heard: b
     await asyncio.gather(*(wait_card(run.fake, CHANNEL, ts) for ts in run.threads))
     for n in range(questions):  # each round all at once; the next once those are acknowledged (or heard)
         await asyncio.gather(*(run.deliver(i, n, heard) for i in range(threads)))
-    last = [answer_tag(i, questions - 1) for i in range(threads)]
-    await run.fake.wait_until(
-        lambda: all(run.answer_at(t) is not None for t in last) or None, timeout=timeout, what="every last answer"
-    )
+    try:
+        await run.fake.wait_until(  # a final message per question: an answer, or a failure the checks count
+            lambda: all(len(finals(run.fake, CHANNEL, ts)) >= questions for ts in run.threads) or None,
+            timeout=timeout,
+            what="a final message for every question",
+        )
+    except AssertionError:
+        print(f"timed out after {timeout:.0f} s: the checks below show what is missing")
     await asyncio.sleep(2.0)  # room for a duplicate to show up
 
 

@@ -17,7 +17,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import re
+import signal
 import tempfile
 import uuid
 from dataclasses import dataclass
@@ -49,9 +51,15 @@ from tests.fakes.slack.fixture import FAKE_APP_TOKEN, FAKE_BOT_TOKEN, FAKE_SIGNI
 from tests.test_slack_e2e import share_sales, wait_card
 
 BATCH = 100
+BUTTONS = ('"show_code"', '"retry_question"')  # a final answer or failure carries one (handlers/render)
+HANG_S = 120.0  # a zero-latency question takes well under a second; this is stuck, not slow
 COLUMNS = ("rss_mb", "fds", "kernels", "redis_kb", "redis_keys", "no_ttl")
 # Ids, timestamps and hashes in key names, collapsed so keys group into families.
 VARYING = re.compile(r"[0-9a-f]{8,}|\d+(\.\d+)?|U0[A-Z0-9]+|C0[A-Z0-9]+")
+
+
+class Hung(Exception):
+    """A question neither answered nor failed within HANG_S: its thread is stuck behind it."""
 
 
 @dataclass(frozen=True)
@@ -100,32 +108,42 @@ def slope(xs: list[float], ys: list[float]) -> float:
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / var if var else 0.0
 
 
-async def ask(fake: FakeSlack, bot: BotProcess, thread: int, thread_ts: str, n: int) -> None:
+async def ask(fake: FakeSlack, bot: BotProcess, thread: int, thread_ts: str, n: int) -> bool:
+    """One question; True when answered, False when the thread got a failure message instead."""
     tag = answer_tag(thread, n)
     seen = len(fake.calls())
     event = message_event(CHANNEL, "U0ALICE001", question_text(thread, n), thread_ts=thread_ts)
     response = await fake.send_event(bot.events_url, event)
     if response.status != 200:
         raise SystemExit(f"the bot answered the delivery of question {tag} with HTTP {response.status}")
-    await fake.wait_until(
-        lambda: any(
-            c.method == "chat.postMessage" and tag in json.dumps(c.args) for c in fake.calls()[seen:]
-        )
-        or None,
-        timeout=300,
-        what=f"the answer to {tag}",
-    )
+
+    def final() -> str | None:
+        for call in fake.calls("chat.postMessage")[seen:]:
+            if call.args.get("thread_ts") == thread_ts and any(b in (body := json.dumps(call.args)) for b in BUTTONS):
+                return body
+        return None
+
+    try:
+        body = await fake.wait_until(final, timeout=HANG_S, what=f"the answer to {tag}")
+    except AssertionError:
+        raise Hung(tag) from None
+    return tag in body
 
 
-async def batch(fake: FakeSlack, bot: BotProcess, threads: list[str], first: int, count: int) -> None:
-    """Questions first..first+count, question q in thread q % len(threads); each thread in order."""
+async def batch(fake: FakeSlack, bot: BotProcess, threads: list[str], first: int, count: int) -> int:
+    """Questions first..first+count, question q in thread q % len(threads); each thread in order.
 
-    async def one_thread(i: int) -> None:
+    Returns how many got a failure message rather than their answer.
+    """
+
+    async def one_thread(i: int) -> int:
+        failed = 0
         for q in range(first, first + count):
             if q % len(threads) == i:
-                await ask(fake, bot, i, threads[i], q)
+                failed += not await ask(fake, bot, i, threads[i], q)
+        return failed
 
-    await asyncio.gather(*(one_thread(i) for i in range(len(threads))))
+    return sum(await asyncio.gather(*(one_thread(i) for i in range(len(threads)))))
 
 
 def table(samples: list[Sample]) -> None:
@@ -161,9 +179,14 @@ async def main(questions: int, threads: int, logs: Path | None) -> None:
             try:
                 thread_ts = [await share_sales(fake_slack, bot.events_url) for _ in range(threads)]
                 await asyncio.gather(*(wait_card(fake_slack, CHANNEL, ts) for ts in thread_ts))
-                samples = [sample(bot, client, 0)]
+                samples, failed, hung = [sample(bot, client, 0)], 0, ""
                 for first in range(0, questions, BATCH):
-                    await batch(fake_slack, bot, thread_ts, first, min(BATCH, questions - first))
+                    try:
+                        failed += await batch(fake_slack, bot, thread_ts, first, min(BATCH, questions - first))
+                    except Hung as stuck:
+                        hung = str(stuck)
+                        os.kill(bot.pid, signal.SIGABRT)  # PYTHONFAULTHANDLER: every thread's stack to its log
+                        break
                     samples.append(sample(bot, client, min(first + BATCH, questions)))
             finally:
                 await stop_bot(bot)
@@ -175,6 +198,9 @@ async def main(questions: int, threads: int, logs: Path | None) -> None:
         await fake_slack.stop()
     print(f"load average after: {load_average()}")
     table(samples)
+    if hung:
+        print(f"FAIL  question {hung} hung for {HANG_S:.0f} s; stopped there (thread stacks in the bot log)")
+    print(f"{'PASS' if not failed else 'FAIL'}  every question answered ({failed} got a failure message instead)")
     print(f"keys without expiry at the end: {lasting}")
     print("bot log lines: " + ", ".join(f"{word} {count}" for word, count in logged.items()))
 
