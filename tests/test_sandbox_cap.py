@@ -51,7 +51,7 @@ async def test_with_a_cap_of_one_two_threads_share_one_kernel_and_both_keep_answ
         for n, thread in enumerate((first, second, first), start=1):
             await fake_slack.send_event(url, message_event(CHANNEL, "U0ALICE001", "Total units?", thread_ts=thread))
             await fake_slack.wait_until(
-                lambda: len(finals(fake_slack, CHANNEL, first)) + len(finals(fake_slack, CHANNEL, second)) == n,
+                lambda n=n: len(finals(fake_slack, CHANNEL, first)) + len(finals(fake_slack, CHANNEL, second)) == n,
                 timeout=90,
                 what=f"answer {n}",
             )
