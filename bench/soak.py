@@ -118,8 +118,12 @@ async def ask(fake: FakeSlack, bot: BotProcess, thread: int, thread_ts: str, n: 
         raise SystemExit(f"the bot answered the delivery of question {tag} with HTTP {response.status}")
 
     def final() -> str | None:
-        for call in fake.calls("chat.postMessage")[seen:]:
-            if call.args.get("thread_ts") == thread_ts and any(b in (body := json.dumps(call.args)) for b in BUTTONS):
+        for call in fake.calls()[seen:]:  # `seen` counts every call, so slice them all, then filter
+            if (
+                call.method == "chat.postMessage"
+                and call.args.get("thread_ts") == thread_ts
+                and any(b in (body := json.dumps(call.args)) for b in BUTTONS)
+            ):
                 return body
         return None
 
