@@ -122,6 +122,7 @@ class Settings:
     llm_tools: bool = True
     llm_model: str = DEFAULT_MODEL
     sandbox: str = "local"
+    sandbox_max_live: int = 16
     e2b_api_key: str = field(default="", repr=False)
     e2b_domain: str | None = None
     redis_url: str | None = field(default=None, repr=False)  # it may carry a password
@@ -176,6 +177,7 @@ class Settings:
             groq_base_url=env.get("GROQ_BASE_URL", "").strip() or None,
             **_llm(env),
             sandbox=sandbox,
+            sandbox_max_live=_int(env, "SANDBOX_MAX_LIVE", 16, minimum=1),
             e2b_api_key=e2b_key,
             e2b_domain=env.get("E2B_DOMAIN", "").strip() or None,
             redis_url=env.get("REDIS_URL", "").strip() or None,

@@ -96,7 +96,7 @@ def build_services(
         large_min_bytes=settings.blob_redis_max_kb << 10,
     )
     provider = make_sandbox_provider(settings)
-    sessions = Sessions(store, provider)
+    sessions = Sessions(store, provider, max_live=settings.sandbox_max_live)
     limits = IngestLimits(
         workers=settings.ingest_workers, timeout_s=settings.ingest_timeout_s, memory_mb=settings.ingest_memory_mb
     )
