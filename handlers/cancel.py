@@ -10,7 +10,6 @@ holds it polls for the flag while the engine works, cancels the engine's task an
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from handlers.state import SlackState
 log = logging.getLogger(__name__)
 
 POLL_S = 0.5  # how often a running question looks for a Cancel click
+WATCH_UNWIND_S = 2.0
 T = TypeVar("T")
 
 
@@ -86,8 +86,13 @@ async def cancellable(
     finally:
         for pending in (task, watch):
             pending.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await watch
+        # Bounded: a watch cancelled inside a Redis or Slack call must not hold the answer back (a
+        # cancelled client call can take its time, or never finish, unwinding its connection).
+        _, stuck = await asyncio.wait({watch}, timeout=WATCH_UNWIND_S)
+        if stuck:
+            log.warning("cancel_watch_stuck job_id=%s: left to finish on its own", job_id)
+        elif not watch.cancelled() and watch.exception() is not None:
+            log.info("cancel_watch_failed job_id=%s error=%r", job_id, watch.exception())
 
 
 async def _watch(state: SlackState, job_id: str, poll_s: float, offer: Callable[[], Awaitable[None]] | None) -> str:

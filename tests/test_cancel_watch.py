@@ -1,0 +1,43 @@
+"""The Cancel watch never holds an answer back, even when its own Redis call will not unwind."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any, cast
+
+from handlers.cancel import cancellable
+from handlers.state import SlackState
+
+
+class _StuckPoll:
+    """A state whose cancel poll never returns and ignores cancellation, as a wedged connection can."""
+
+    def __init__(self) -> None:
+        self.polling = asyncio.Event()
+        self.unwedge = asyncio.Event()
+
+    async def cancel_requested(self, job_id: str) -> str | None:
+        self.polling.set()
+        while not self.unwedge.is_set():
+            try:
+                await asyncio.shield(self.unwedge.wait())
+            except asyncio.CancelledError:
+                continue  # the unwinding client call swallows the cancellation
+        raise asyncio.CancelledError  # let the test's loop close
+
+
+async def test_the_answer_is_returned_though_the_cancel_poll_never_unwinds() -> None:
+    state = _StuckPoll()
+
+    async def work() -> str:
+        await state.polling.wait()  # the answer is ready while the watch is inside its Redis call
+        return "the answer"
+
+    started = time.monotonic()
+    result = await asyncio.wait_for(
+        cancellable(cast(SlackState, cast(Any, state)), "q:C1:1.0", work(), poll_s=0.01), timeout=30
+    )
+    assert result == "the answer"
+    assert time.monotonic() - started < 10
+    state.unwedge.set()
