@@ -135,6 +135,7 @@ class Bot:
 
     async def start(self) -> None:
         """Start the worker and the front door (HTTP server, plus Socket Mode when configured)."""
+        self.services.start()
         self._tasks.append(asyncio.create_task(self.worker.run(self._stop), name="job-worker"))
         if self.settings.slack_app_token:
             web_app = web.Application()

@@ -112,6 +112,7 @@ class Settings:
     sandbox: str = "local"
     e2b_api_key: str = field(default="", repr=False)
     e2b_domain: str | None = None
+    sandbox_pool_size: int = 1
     redis_url: str | None = field(default=None, repr=False)  # it may carry a password
     redis_prefix: str = "dataagent"
     data_dir: Path = Path(".dataagent")
@@ -158,6 +159,8 @@ class Settings:
             sandbox=sandbox,
             e2b_api_key=e2b_key,
             e2b_domain=env.get("E2B_DOMAIN", "").strip() or None,
+            # A ready local kernel costs only this host's memory; a ready E2B sandbox is billed.
+            sandbox_pool_size=_int(env, "SANDBOX_POOL_SIZE", 1 if sandbox == "local" else 0, minimum=0),
             redis_url=env.get("REDIS_URL", "").strip() or None,
             redis_prefix=env.get("REDIS_PREFIX", "").strip() or "dataagent",
             data_dir=Path(env.get("DATA_DIR", "").strip() or ".dataagent"),

@@ -44,6 +44,10 @@ class Services:
     llm: ProviderLLM
     engine: Engine
 
+    def start(self) -> None:
+        """Begin what is best done ahead of the first question (inside the event loop)."""
+        self.sessions.warm()
+
     async def aclose(self) -> None:
         await self.sessions.aclose()
         await self.provider.aclose()
@@ -66,7 +70,7 @@ def build_services(
     client = aioredis.from_url(redis_url(settings), socket_timeout=30, socket_connect_timeout=10)
     store = Store(client, namespace=namespace or settings.redis_prefix, retention_days=settings.retention_days)
     provider = make_sandbox_provider(settings)
-    sessions = Sessions(store, provider)
+    sessions = Sessions(store, provider, pool_size=settings.sandbox_pool_size)
     limits = IngestLimits(
         workers=settings.ingest_workers, timeout_s=settings.ingest_timeout_s, memory_mb=settings.ingest_memory_mb
     )
