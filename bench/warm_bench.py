@@ -43,7 +43,9 @@ async def one_round(redis_url: str, variant: str) -> tuple[float, float]:
     try:
         if pool:
             sessions.warm()  # at the bot's start-up, long before the upload
-            while not await _pool_ready(provider):
+            for _ in range(2400):  # bounded: a loaded host may take a while
+                if await _pool_ready(provider):
+                    break
                 await asyncio.sleep(0.05)
         began = time.perf_counter()
         if variant == "before":

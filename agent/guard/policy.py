@@ -30,6 +30,8 @@ WHY = {
     "background": "running work in the background, where it could change later answers, is not allowed",
     "patch": "changing imported libraries, which would falsify later answers, is not allowed",
     "rebind": "replacing print or display, which would falsify later outputs, is not allowed",
+    # DuckDB (see the block at the end and agent/guard/duckdb_sql.py).
+    "duckdb": "DuckDB may only query the data; extensions, other databases, settings and file writes are not allowed",
 }
 
 # The only importable top-level packages: analysis libraries (allowed even where the sandbox lacks
@@ -304,3 +306,8 @@ SETTABLE = ("pandas.options.",)
 OUTPUT_NAMES = frozenset({"print", "display", "repr"})
 # Kernel state persists between cells, so these names mean what they usually mean even unimported.
 CONVENTIONAL = {"pd": "pandas", "np": "numpy", "plt": "matplotlib.pyplot", "sns": "seaborn", "Path": "pathlib.Path"}
+
+
+# --- DuckDB: allowed for big tables; its SQL is judged by agent/guard/duckdb_sql.py ---------------
+# Kept apart from the tables above so the guard's own changes and these do not collide.
+ALLOWED_MODULES = ALLOWED_MODULES | {"duckdb"}
