@@ -16,6 +16,7 @@ from agent.sandbox import procs
 from agent.sandbox.local import LocalSandbox, LocalSandboxProvider
 from agent.sessions import Sessions
 from agent.store import Store
+from bot.config import Settings
 from tests.engine_helpers import SALES_CSV
 
 THREAD = "C9:1700000000.000300"
@@ -156,3 +157,9 @@ async def test_no_kernel_outlives_shutdown_even_one_starting_for_the_pool(store:
     await provider.aclose()
     assert jails() == []
     assert not any(tmp_path.iterdir())  # every workspace removed too
+
+
+def test_the_pool_is_on_for_local_kernels_and_off_for_billed_e2b_sandboxes_by_default() -> None:
+    assert Settings.from_env({"SANDBOX": "local"}).sandbox_pool_size == 1
+    assert Settings.from_env({"E2B_API_KEY": "e2b_x"}).sandbox_pool_size == 0
+    assert Settings.from_env({"SANDBOX_POOL_SIZE": "0"}).sandbox_pool_size == 0

@@ -81,8 +81,8 @@ def _dataagent_figures() -> object:
 def _dataagent_warm_threads() -> None:
     # Libraries start their worker threads lazily: pyzmq a garbage collector (with a ZeroMQ context of its
     # own, three threads in all) the first time a large message is sent without copying, Arrow its CPU and
-    # I/O pools at the first Parquet read, DuckDB its workers at the first query. The host counts the
-    # kernel's threads after every cell against the count at start, so they must exist before it answers.
+    # I/O pools at the first Parquet read. The host counts the kernel's threads after every cell against
+    # the count at start, so they must exist before the kernel answers.
     from zmq.utils.garbage import gc
 
     gc.start()
@@ -92,11 +92,6 @@ def _dataagent_warm_threads() -> None:
         buf = _io.BytesIO()
         pd.DataFrame({"warm": ["up"]}).to_parquet(buf)
         pd.read_parquet(_io.BytesIO(buf.getvalue()))
-    # DuckDB's default connection (the one `duckdb.sql` uses) starts its worker pool when first touched.
-    with contextlib.suppress(ImportError):
-        import duckdb
-
-        duckdb.sql("SELECT 1").fetchall()
 
 
 # The helpers come in as defaults so that all their names can be deleted from the kernel's namespace.
