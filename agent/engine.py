@@ -109,13 +109,17 @@ class Engine:
         """Ingest a file into the thread: its dataset, or one per sheet of a workbook (raises
         DatasetError with a user-ready message)."""
         async with self._lock(thread):
-            added = await self._datasets.add(thread, name, data)
-            for record, index in added:
-                try:
-                    await self._sessions.mount(thread, record, index)
-                except SandboxError:
-                    log.info("mount_deferred thread=%s: the next question resurrects the sandbox", thread)
-                    break
+            # The sandbox starts while the file is parsed, so the first question need not wait for it.
+            self._sessions.prestart(thread)
+            try:
+                added = await self._datasets.add(thread, name, data)
+            except BaseException:
+                await self._sessions.drop_early(thread)
+                raise
+            try:
+                await self._sessions.mount(thread, added)
+            except SandboxError:
+                log.info("mount_deferred thread=%s: the next question resurrects the sandbox", thread)
             return tuple(record for record, _ in added)
 
     async def forget(self, thread: str) -> None:

@@ -4,6 +4,9 @@ A thread's sandbox is found, in order: in this process's cache; by reattaching t
 stored in Redis (another process may have started it, or E2B paused it); or by resurrection —
 a new sandbox, every dataset of the thread remounted from Redis and its successful cells
 replayed, so variables derived in earlier questions exist again.
+
+A file upload starts the thread's sandbox early (`prestart`, from a pool of ready ones when there
+is one) while the file is parsed, so the first question finds it running with the data loaded.
 """
 
 from __future__ import annotations
@@ -12,10 +15,14 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
+from contextlib import suppress
+from dataclasses import dataclass
 
 from agent.errors import DatasetError, SandboxLost
 from agent.progress import OnProgress, Progress, report
 from agent.sandbox.base import Execution, Sandbox, SandboxProvider
+from agent.sandbox.pool import SandboxPool
 from agent.store import DatasetRecord, SandboxHandle, Store
 
 log = logging.getLogger(__name__)
@@ -27,6 +34,14 @@ VERSIONS_CODE = (
 )
 
 
+@dataclass(frozen=True)
+class _Started:
+    """A sandbox started for a thread ahead of its data, with its library versions."""
+
+    box: Sandbox
+    versions: str
+
+
 class Sessions:
     """Hands out a live, loaded sandbox per thread.
 
@@ -35,11 +50,19 @@ class Sessions:
         provider: the sandbox backend.
         setup_timeout_s: limit for each loading or replay cell.
         max_live: local sandboxes kept at once; the least recently used is closed beyond that
-            (it comes back by resurrection when its thread speaks again).
+            (it comes back by resurrection when its thread speaks again). Sandboxes started early
+            and ready in the pool count towards it.
+        pool_size: fresh sandboxes kept ready (0: none, each thread starts its own).
     """
 
     def __init__(
-        self, store: Store, provider: SandboxProvider, *, setup_timeout_s: float = 300.0, max_live: int = 16
+        self,
+        store: Store,
+        provider: SandboxProvider,
+        *,
+        setup_timeout_s: float = 300.0,
+        max_live: int = 16,
+        pool_size: int = 0,
     ) -> None:
         self._store = store
         self._provider = provider
@@ -47,6 +70,59 @@ class Sessions:
         self._max_live = max_live
         self._live: OrderedDict[str, Sandbox] = OrderedDict()
         self._versions: dict[str, str] = {}
+        self._early: dict[str, asyncio.Task[_Started | None]] = {}
+        self._loading: dict[str, asyncio.Task[tuple[Sandbox, bool] | None]] = {}
+        self._pool = SandboxPool(provider, min(pool_size, max_live), room=self._has_room)
+
+    def _has_room(self) -> bool:
+        return len(self._live) + len(self._early) + self._pool.ready < self._max_live
+
+    def warm(self) -> None:
+        """Start filling the pool of ready sandboxes (at start-up, inside the event loop)."""
+        self._pool.fill()
+
+    def prestart(self, thread: str) -> None:
+        """Begin starting `thread`'s sandbox, while its first file is parsed, if it has none here.
+
+        A thread with a stored handle is left alone (its question reattaches). A failure is only
+        logged: the thread's first question then starts a sandbox as it would have anyway.
+        """
+        if thread in self._live or thread in self._early:
+            return
+        self._early[thread] = asyncio.create_task(self._start_early(thread), name="sandbox-prestart")
+
+    async def _start_early(self, thread: str) -> _Started | None:
+        handle = await self._store.handle(thread)
+        if handle is not None and handle.kind == self._provider.kind:
+            return None
+        box = await self._pool.take()
+        try:
+            probe = await box.run(VERSIONS_CODE, timeout=self._setup_timeout_s)
+        except BaseException:
+            await box.close()
+            raise
+        return _Started(box, probe.stdout.strip() if probe.ok else "")
+
+    async def _claim_early(self, thread: str) -> _Started | None:
+        task = self._early.pop(thread, None)
+        if task is None:
+            return None
+        try:
+            return await task
+        except Exception as exc:  # an early start only saves time; its failure must not fail anything
+            log.warning("sandbox_prestart_failed thread=%s reason=%s", thread, exc)
+            return None
+
+    async def drop_early(self, thread: str) -> None:
+        """Give up the sandbox started early for a thread whose file failed (nothing would use it)."""
+        task = self._early.pop(thread, None)
+        if task is None:
+            return
+        task.cancel()
+        with suppress(asyncio.CancelledError, Exception):
+            started = await task
+            if started is not None:
+                await started.box.close()
 
     def versions(self, thread: str) -> str:
         """Library versions of the thread's sandbox, for the prompt ("" before it exists)."""
@@ -78,6 +154,14 @@ class Sessions:
 
     async def sandbox(self, thread: str, on_progress: OnProgress | None = None) -> tuple[Sandbox, bool]:
         """The thread's live sandbox, and whether it had to be resurrected to get it."""
+        if (loading := self._loading.pop(thread, None)) is not None:
+            if not loading.done():
+                await report(on_progress, Progress("loading_data", "Loading your data…"))
+            with suppress(Exception):  # a failed load is retried below, and fails the question if it must
+                if (loaded := await loading) is not None:
+                    return loaded
+        if thread in self._early and (started := await self._claim_early(thread)) is not None:
+            return await self._resurrect(thread, on_progress, previous=False, started=started), False
         box = self._live.get(thread)
         if box is not None and await box.is_alive():
             self._live.move_to_end(thread)
@@ -94,22 +178,46 @@ class Sessions:
                 log.info("sandbox_unreachable thread=%s sandbox=%s", thread, handle.sandbox_id)
         return await self._resurrect(thread, on_progress, previous=handle is not None), handle is not None
 
-    async def mount(self, thread: str, record: DatasetRecord, index: int) -> None:
-        """Load a newly added dataset into the thread's sandbox if it has a live one."""
+    async def mount(self, thread: str, added: Sequence[tuple[DatasetRecord, int]]) -> None:
+        """Load newly added datasets into the thread's sandbox: its live one, or the one started early
+        (which then gets every stored dataset of the thread, these included, in the background: the
+        upload's card need not wait for the kernel, and the thread's next call waits for the load)."""
+        if thread in self._early and thread not in self._loading:
+            self._loading[thread] = asyncio.create_task(self._load_early(thread), name="sandbox-load")
+            return
         box = self._live.get(thread)
         if box is not None and await box.is_alive():
-            await self._load(box, record, index)
+            for record, index in added:
+                await self._load(box, record, index)
 
-    async def _resurrect(self, thread: str, on_progress: OnProgress | None, *, previous: bool) -> Sandbox:
-        started = time.monotonic()
+    async def _load_early(self, thread: str) -> tuple[Sandbox, bool] | None:
+        started = await self._claim_early(thread)
+        if started is None:
+            return None  # the thread's next call finds or starts its sandbox the ordinary way
+        return await self._resurrect(thread, None, previous=False, started=started), False
+
+    async def _settle(self, thread: str) -> None:
+        """Wait out a background load (its sandbox, if any, then sits in the live set to be closed)."""
+        if (loading := self._loading.pop(thread, None)) is not None:
+            with suppress(asyncio.CancelledError, Exception):
+                await loading
+
+    async def _resurrect(
+        self, thread: str, on_progress: OnProgress | None, *, previous: bool, started: _Started | None = None
+    ) -> Sandbox:
+        began = time.monotonic()
         if previous:
             await report(on_progress, Progress("resurrecting", "Restoring the session…"))
         else:
             await report(on_progress, Progress("loading_data", "Loading your data…"))
-        box = await self._provider.create()
+        started = started or await self._claim_early(thread)
+        box = started.box if started is not None else await self._pool.take()
         try:
-            probe = await box.run(VERSIONS_CODE, timeout=self._setup_timeout_s)
-            versions = probe.stdout.strip() if probe.ok else ""
+            if started is not None:
+                versions = started.versions
+            else:
+                probe = await box.run(VERSIONS_CODE, timeout=self._setup_timeout_s)
+                versions = probe.stdout.strip() if probe.ok else ""
             for index, record in enumerate(await self._store.datasets(thread)):
                 await self._load(box, record, index)
             replayed = 0
@@ -129,7 +237,7 @@ class Sessions:
             thread,
             previous,
             replayed,
-            time.monotonic() - started,
+            time.monotonic() - began,
         )
         return box
 
@@ -153,8 +261,11 @@ class Sessions:
         while self._provider.kind == "local" and len(self._live) > self._max_live:
             _, oldest = self._live.popitem(last=False)
             await oldest.close()
+        self._pool.fill()  # replaces a kernel this thread took, now that it counts as live
 
     async def forget(self, thread: str) -> None:
+        await self._settle(thread)
+        await self.drop_early(thread)
         box = self._live.pop(thread, None)
         if box is not None:
             await box.close()
@@ -165,6 +276,11 @@ class Sessions:
         Local kernels are closed (they would die with this process anyway); remote ones are left to
         pause, so the next process, or a replica, reattaches instead of resurrecting.
         """
+        for thread in list(self._loading):
+            await self._settle(thread)
+        for thread in list(self._early):
+            await self.drop_early(thread)
+        await self._pool.aclose()
         live, self._live = list(self._live.values()), OrderedDict()
         if self._provider.kind == "local":
             for box in live:

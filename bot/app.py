@@ -138,6 +138,7 @@ class Bot:
     async def start(self) -> None:
         """Start the worker and the front door (HTTP server, plus Socket Mode when configured)."""
         await migrate_keys(self.services.redis, self.deps.state.ns)
+        self.services.start()
         self._tasks.append(asyncio.create_task(self.worker.run(self._stop), name="job-worker"))
         self._tasks.append(asyncio.create_task(self._sweep_blobs(), name="blob-sweep"))
         if self.settings.slack_app_token:

@@ -125,6 +125,7 @@ class Settings:
     sandbox_max_live: int = 16
     e2b_api_key: str = field(default="", repr=False)
     e2b_domain: str | None = None
+    sandbox_pool_size: int = 1
     redis_url: str | None = field(default=None, repr=False)  # it may carry a password
     redis_prefix: str = "dataagent"
     data_dir: Path = Path(".dataagent")
@@ -180,6 +181,8 @@ class Settings:
             sandbox_max_live=_int(env, "SANDBOX_MAX_LIVE", 16, minimum=1),
             e2b_api_key=e2b_key,
             e2b_domain=env.get("E2B_DOMAIN", "").strip() or None,
+            # A ready local kernel costs only this host's memory; a ready E2B sandbox is billed.
+            sandbox_pool_size=_int(env, "SANDBOX_POOL_SIZE", 1 if sandbox == "local" else 0, minimum=0),
             redis_url=env.get("REDIS_URL", "").strip() or None,
             redis_prefix=env.get("REDIS_PREFIX", "").strip() or "dataagent",
             data_dir=Path(env.get("DATA_DIR", "").strip() or ".dataagent"),

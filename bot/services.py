@@ -66,6 +66,10 @@ class Services:
     llm: ProviderLLM
     engine: Engine
 
+    def start(self) -> None:
+        """Begin what is best done ahead of the first question (inside the event loop)."""
+        self.sessions.warm()
+
     async def aclose(self) -> None:
         if self.store.large is not None:
             await self.store.large.aclose()
@@ -96,7 +100,7 @@ def build_services(
         large_min_bytes=settings.blob_redis_max_kb << 10,
     )
     provider = make_sandbox_provider(settings)
-    sessions = Sessions(store, provider, max_live=settings.sandbox_max_live)
+    sessions = Sessions(store, provider, max_live=settings.sandbox_max_live, pool_size=settings.sandbox_pool_size)
     limits = IngestLimits(
         workers=settings.ingest_workers, timeout_s=settings.ingest_timeout_s, memory_mb=settings.ingest_memory_mb
     )

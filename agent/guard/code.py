@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import re
 
+from agent.guard.duckdb_sql import EXTENSION_METHODS, SQL_FUNCTIONS, SQL_METHODS, sql_rule
 from agent.guard.escapes import CODE_MAGICS, SAFE_MAGICS, neutralize_escapes
 from agent.guard.hooks import call_problems, option_problem, rcparam_problem
 from agent.guard.modules import import_rule, import_what, module_rule, reached_rule
@@ -283,6 +284,15 @@ class _Checker:
         for problem in call_problems(node, qual, name, self._text):
             self._flag(node, *problem)
         self._check_paths(node, qual, name)
+        self._check_duckdb(node, qual, name)
+
+    def _check_duckdb(self, node: ast.Call, qual: str, name: str) -> None:
+        if name in EXTENSION_METHODS:
+            self._flag(node, "load a DuckDB extension", "duckdb")
+        elif qual in SQL_FUNCTIONS or (isinstance(node.func, ast.Attribute) and name in SQL_METHODS):
+            sql = literal_of(node.args[0], self.consts, self.quals) if node.args else None
+            if (verdict := sql_rule(sql, self.paths)) is not None:
+                self._flag(node, *verdict)
 
     def _imported(self, node: ast.expr) -> str | None:
         """The imported module or class `node` reaches, named ("" for an object's class); None for the code's own."""

@@ -31,6 +31,8 @@ WHY = {
     "patch": "changing imported libraries, which would falsify later answers, is not allowed",
     "rebind": "replacing print or display, which would falsify later outputs, is not allowed",
     "hook": "installing display hooks or formatters, which would falsify later outputs, is not allowed",
+    # DuckDB (see the block at the end and agent/guard/duckdb_sql.py).
+    "duckdb": "DuckDB may only query the data; extensions, other databases, settings and file writes are not allowed",
 }
 
 # The only importable top-level packages: analysis libraries (allowed even where the sandbox lacks
@@ -330,3 +332,8 @@ CONVENTIONAL = {
 # Refused modules that libraries import and so expose as attributes (`matplotlib.subprocess`), minus
 # names that are also real submodules of the analysis libraries (`scipy.signal`).
 TRAVERSED = frozenset(MODULES) - {"signal", "code", "profile", "trace", "sh", "dns", "fabric", "http", "urllib"}
+
+
+# --- DuckDB: allowed for big tables; its SQL is judged by agent/guard/duckdb_sql.py ---------------
+# Kept apart from the tables above so the guard's own changes and these do not collide.
+ALLOWED_MODULES = ALLOWED_MODULES | {"duckdb"}

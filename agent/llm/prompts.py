@@ -54,6 +54,8 @@ UNTRUSTED = (
 # A tag that opens or closes one of our fences, however spaced or cased ("< /OUTPUT >").
 _FENCE_TAG = re.compile(r"<(?=\s*/?\s*(?:datasets|output|history)\b)", re.IGNORECASE)
 _FILE_NAME_CHARS = 120
+# Above this many rows a table is big enough that a query over its file beats holding copies in pandas.
+LARGE_ROWS = 1_000_000
 
 
 def unfenced(text: str) -> str:
@@ -66,8 +68,20 @@ def datasets_block(datasets: Sequence[DatasetRecord]) -> str:
     for index, record in enumerate(datasets):
         names = f"`{record.var_name}`" + (" (also `df`)" if index == 0 and record.var_name != "df" else "")
         name = safe(record.name, _FILE_NAME_CHARS)
-        parts.append(f'Dataset {names} from file "{name}":\n{unfenced(record.profile_text)}')
+        parts.append(f'Dataset {names} from file "{name}":\n{unfenced(record.profile_text)}{_big_table_hint(record)}')
     return "<datasets>\n" + "\n\n".join(parts) + "\n</datasets>"
+
+
+def _big_table_hint(record: DatasetRecord) -> str:
+    """For a large table, where its Parquet file is and how DuckDB reads it without loading it."""
+    if record.rows <= LARGE_ROWS or not record.file_name.endswith(".parquet"):
+        return ""
+    # file_name is ours (the variable name and a suffix), never the uploaded name: safe to show as is.
+    path = f"{DATA_DIR}/{record.file_name}"
+    return (
+        f"\nThis table is large ({record.rows:,} rows): the file is also at {path}; "
+        f"duckdb.sql(\"SELECT … FROM '{path}'\").df() reads it without loading it (import duckdb)."
+    )
 
 
 def history_block(turns: Sequence[Turn]) -> str:
