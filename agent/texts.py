@@ -83,3 +83,9 @@ INGEST_MEMORY = (
 INGEST_CRASHED = (
     "Reading {name} crashed the file reader, so nothing was stored; export it again as a plain CSV and upload that."
 )
+
+# A cell left a thread running in the local kernel: the sandbox is replaced (agent.sandbox.local).
+SANDBOX_POISONED = (
+    "The code left a background thread running, which is not allowed; the session was reset to its last "
+    "saved state and this cell's effects are gone."
+)

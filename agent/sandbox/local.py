@@ -41,10 +41,6 @@ log = logging.getLogger(__name__)
 
 _BOOT_FILE = Path(__file__).with_name("kernel_boot.py")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-POISONED_MESSAGE = (
-    "The code left a background thread running, which is not allowed; the session was reset to its last "
-    "saved state and this cell's effects are gone."
-)
 INTERRUPT_GRACE_S = 10.0  # generous: a loaded host can take seconds to schedule the kernel again
 
 
@@ -230,7 +226,7 @@ class LocalSandbox:
             execution,
             error=ExecutionError(
                 name="SandboxReset",
-                value=POISONED_MESSAGE,
+                value=texts.SANDBOX_POISONED,
                 traceback=f"SandboxReset: the cell left {threads - self._threads} thread(s) running",
             ),
         )
