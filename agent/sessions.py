@@ -89,6 +89,8 @@ class Sessions:
         """
         if thread in self._live or thread in self._early:
             return
+        if not self._pool.idle and not self._has_room():
+            return  # at the cap: the first question makes room as it would have without an early start
         self._early[thread] = asyncio.create_task(self._start_early(thread), name="sandbox-prestart")
 
     async def _start_early(self, thread: str) -> _Started | None:

@@ -44,19 +44,19 @@ def _renames(ns: str) -> list[tuple[str, Callable[[str], str | None]]]:
     ]
 
 
-async def migrate_keys(client: RedisClient, namespace: str) -> int:
+async def migrate_keys(redis: RedisClient, namespace: str) -> int:
     """Rename every old key of `namespace` on a single Redis; returns how many moved (0 on Cluster)."""
-    if not isinstance(client, aioredis.Redis):
+    if not isinstance(redis, aioredis.Redis):
         return 0
     moved = 0
     for prefix, _ in _renames(namespace):
-        async for raw in client.scan_iter(match=f"{_glob_escape(prefix)}*", count=500):
+        async for raw in redis.scan_iter(match=f"{_glob_escape(prefix)}*", count=500):
             key = raw.decode() if isinstance(raw, bytes) else str(raw)
             new = tagged_name(namespace, key)
             if new is None:
                 continue
             try:
-                moved += bool(await client.renamenx(key, new))
+                moved += bool(await redis.renamenx(key, new))
             except ResponseError:  # another replica moved it between SCAN and RENAMENX
                 continue
     if moved:

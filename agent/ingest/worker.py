@@ -144,8 +144,9 @@ class IngestPool:
         name, limits = request.name, self.limits
         if outcome is not None and not outcome.out_of_memory:
             raise DatasetError(outcome.message)
-        if outcome is not None or proc.exitcode == -signal.SIGKILL:
-            # SIGKILL we did not send is the kernel's OOM killer.
+        if outcome is not None or proc.exitcode in (-signal.SIGKILL, -signal.SIGABRT):
+            # SIGKILL we did not send is the kernel's OOM killer; SIGABRT is a C++ reader (Arrow, RE2)
+            # aborting on an allocation its address-space limit refused.
             raise DatasetError(texts.INGEST_MEMORY.format(name=name, mb=limits.memory_mb))
         if proc.exitcode == -signal.SIGXCPU:
             raise DatasetError(texts.INGEST_TIMEOUT.format(name=name, seconds=_seconds(limits)))

@@ -41,6 +41,11 @@ class SandboxPool:
         """Sandboxes waiting to be handed out, plus those being started for the pool."""
         return len(self._ready) + len(self._filling)
 
+    @property
+    def idle(self) -> int:
+        """Sandboxes started and waiting to be taken (`take` then starts none)."""
+        return len(self._ready)
+
     def fill(self) -> None:
         """Start sandboxes in the background until the pool is full or the cap leaves no room."""
         while not self._closed and self.ready < self._size and self._room():
