@@ -32,6 +32,7 @@ class AuditEntry:
     datasets: tuple[str, ...]
     code: str
     outcome: str  # answered, failed, refused (the engine), cancelled, dead, "refused (outsider|unknown)"
+    tokens: int = 0  # LLM tokens the provider reported for the question, summed over its calls
 
     def to_json(self) -> str:
         return json.dumps(
@@ -44,6 +45,7 @@ class AuditEntry:
                 "datasets": list(self.datasets),
                 "code": self.code,
                 "outcome": self.outcome,
+                "tokens": self.tokens,
             }
         )
 
@@ -73,6 +75,7 @@ class AuditLog:
         datasets: tuple[str, ...],
         code: str,
         outcome: str,
+        tokens: int = 0,
     ) -> None:
         fields = {
             "user": user,
@@ -81,6 +84,7 @@ class AuditLog:
             "datasets": json.dumps(list(datasets)),
             "code": code[:_MAX_CODE],
             "outcome": outcome,
+            "tokens": str(tokens),
         }
         oldest_ms = int((time.time() - self.retention_s) * 1000)
         stream = self._stream(conversation)
@@ -130,7 +134,13 @@ def _entry(conversation: str, entry_id: str, fields: dict[str, str]) -> AuditEnt
         datasets=datasets,
         code=fields.get("code", ""),
         outcome=fields.get("outcome", ""),
+        tokens=_int(fields.get("tokens", "")),
     )
+
+
+def _int(value: str) -> int:
+    """A count written by this module; entries of releases before it carry none (0)."""
+    return int(value) if value.isdigit() else 0
 
 
 def _text(value: bytes | str) -> str:

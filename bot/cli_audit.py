@@ -71,7 +71,7 @@ def table(entries: Sequence[AuditEntry]) -> str:
     """A plain table for a terminal; the code is summarised (its lines), `--json` carries it whole."""
     if not entries:
         return "No audit entries."
-    header = ("when (UTC)", "conversation", "user", "outcome", "datasets", "code", "question")
+    header = ("when (UTC)", "conversation", "user", "outcome", "tokens", "datasets", "code", "question")
     rows = [header]
     for e in entries:
         when = datetime.fromtimestamp(e.at, UTC).strftime("%Y-%m-%d %H:%M:%S")
@@ -79,7 +79,8 @@ def table(entries: Sequence[AuditEntry]) -> str:
         question = " ".join(e.question.split())
         if len(question) > _QUESTION_WIDTH:
             question = question[: _QUESTION_WIDTH - 1] + "…"
-        rows.append((when, e.conversation, e.user, e.outcome, ", ".join(e.datasets) or "-", code, question))
+        datasets = ", ".join(e.datasets) or "-"
+        rows.append((when, e.conversation, e.user, e.outcome, f"{e.tokens:,}", datasets, code, question))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
     lines = [
         "  ".join(cell.ljust(w) for cell, w in zip(row[:-1], widths, strict=True)) + "  " + row[-1] for row in rows

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from typing import Any
 
@@ -18,6 +19,7 @@ from handlers.limit_command import parse_limit, refusal_text, run_limit
 from handlers.privacy import privacy_command
 from handlers.render import analyze_no_data, datasets_list, forget_confirmation, usage_text
 from handlers.render.mrkdwn import escape
+from handlers.retention import data_expires_at
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +48,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
                 return
             latest = await deps.state.latest(channel)
             records = await deps.engine.datasets(latest) if latest else []
-            await ack(text=datasets_list(records))
+            expires_at = await data_expires_at(deps, latest, records) if latest else None
+            await ack(text=datasets_list(records, expires_at=expires_at, now=time.time()))
         elif word.split()[0] == "privacy":
             await ack(
                 text=await privacy_command(deps, client, channel, str(command["user_id"]), text[len("privacy") :])

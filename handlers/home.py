@@ -18,6 +18,7 @@ from handlers.access import MembershipUnknown, Verdict
 from handlers.commands import forget_channel
 from handlers.deps import Deps
 from handlers.render.home import HOME_FORGET, HOME_FORGET_VIEW, HomeChannel, HomeDataset, forget_modal, home_view
+from handlers.retention import data_expires_at
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +28,7 @@ async def channel_data(deps: Deps, channel: str) -> HomeChannel | None:
     seen: dict[tuple[str, str], HomeDataset] = {}
     for thread in await deps.state.channel_threads(channel):
         records = await deps.engine.datasets(thread)
-        # The thread's records expire together, retention after the last one stored.
-        stored = max((r.stored_at for r in records), default=0.0)
-        expires_at = stored + deps.retention_days * 86_400 if stored else await deps.state.data_expires_at(thread)
+        expires_at = await data_expires_at(deps, thread, records)
         for record in records:
             key = (record.name, record.blob_sha256)
             previous = seen.get(key)

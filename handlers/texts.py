@@ -92,6 +92,7 @@ USAGE = (
 )
 DATASETS_NONE = "I don't have any datasets here yet. Upload a CSV file and I'll profile it."
 DATASETS_HEADER = "*Datasets here ({n}):*"
+DATASETS_KEPT = "_({when})_"
 DATASETS_LINE = "• *{name}* as `{var}` — {rows:,} rows × {cols:,} columns"
 FORGET_CONFIRM = (
     "Forget this channel's datasets, memory and sessions? The files stay in Slack, but I'll need them "

@@ -174,6 +174,7 @@ class JobHandler:
             datasets=names,
             code=(answer.code or "") if answer is not None else "",
             outcome=outcome,
+            tokens=answer.usage.total_tokens if answer is not None else 0,
         )
 
     async def _borrow_channel_data(self, channel: str, thread: str) -> None:

@@ -220,6 +220,9 @@ def test_slash_command_texts() -> None:
     assert "any datasets" in datasets_list([])
     listing = datasets_list([SALES])
     assert "*sales.csv* as `sales` — 1,234 rows × 8 columns" in listing
+    assert "kept until" not in listing  # unknown: never a made-up date
+    dec_1 = 1_796_083_200.0  # 2026-12-01 00:00 UTC
+    assert "(kept until 8 Dec)" in datasets_list([SALES], expires_at=dec_1 + 7 * 86_400, now=dec_1)
     assert "forgotten" in forget_done()
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 from typing import Any
 
+from handlers.render.dates import day_month
 from tests.bot_helpers import CHANNEL, bot_settings, events_url, running_bot
 from tests.fakes.groq_server import FakeGroq
 from tests.fakes.slack import BOT_USER_ID, FakeSlack, block_actions_payload
@@ -45,7 +47,10 @@ async def test_forget_asks_first_and_only_confirm_deletes(
         body = await asked.json()
         assert body.get("response_type", "ephemeral") == "ephemeral"
         assert action_ids(body["blocks"]) == ["forget_confirm", "forget_cancel"]
-        assert "sales" in await datasets_reply(fake_slack, url)  # asking deleted nothing
+        listing = await datasets_reply(fake_slack, url)
+        assert "sales" in listing  # asking deleted nothing
+        # Retention is said where data is listed: the default 7 days from the upload.
+        assert f"kept until {day_month(time.time() + 7 * 86_400, time.time())}" in listing
         hook = await click(fake_slack, url, "forget_cancel", body["blocks"])
         cancelled = await fake_slack.wait_for_response(lambda r: hook.endswith(r.hook_id), timeout=10)
         assert "Cancelled" in str(cancelled.body["text"]) and cancelled.body.get("replace_original") is True

@@ -176,7 +176,10 @@ async def test_spent_tokens_stop_questions_for_the_day_and_each_answer_is_charge
             await answered(fake_slack, file_ts, n)
         await ask(fake_slack, url, file_ts)
         text = await refusal(fake_slack, file_ts)
+        audited = await bot.deps.audit.entries(conversation=CHANNEL)
     spent = 2 * per_question
+    # Each answer's own usage is kept with it, for an admin's `dataagent audit`.
+    assert [(e.outcome, e.tokens) for e in audited if e.outcome == "answered"] == [("answered", per_question)] * 2
     assert text.startswith(f"Your questions have used {spent} model tokens today (the limit is {per_question + 1})")
     assert "{date_short_pretty} at {time}" in text
     client = aioredis.from_url(redis_url)

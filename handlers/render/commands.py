@@ -8,6 +8,7 @@ from typing import Any
 from agent import DatasetRecord
 from handlers import texts
 from handlers.render.blocks import Block, actions, button, section
+from handlers.render.dates import kept_until
 from handlers.render.mrkdwn import escape
 from handlers.render.profile import DatasetView
 
@@ -31,11 +32,21 @@ def question_ack(question: str) -> str:
     return texts.QUESTION_ACK.format(question=escape(question[:300]))
 
 
-def datasets_list(datasets: Sequence[DatasetRecord | DatasetView]) -> str:
-    """The reply to `/analyze datasets`: each dataset's file, DataFrame name and size."""
+def datasets_list(
+    datasets: Sequence[DatasetRecord | DatasetView], *, expires_at: float | None = None, now: float = 0.0
+) -> str:
+    """The reply to `/analyze datasets`: each dataset's file, DataFrame name and size, and until when it is kept.
+
+    Args:
+        datasets: The latest thread's datasets.
+        expires_at: When they are deleted (epoch seconds); None leaves the date out.
+        now: The current time, which decides whether the year is shown.
+    """
     if not datasets:
         return texts.DATASETS_NONE
     lines = [texts.DATASETS_HEADER.format(n=len(datasets))]
+    if expires_at is not None:
+        lines[0] += " " + texts.DATASETS_KEPT.format(when=kept_until(expires_at, now))
     for d in datasets[:40]:
         cols = len(d.columns)
         lines.append(
