@@ -13,6 +13,7 @@ step without costing one; every successful cell is kept for replay.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from dataclasses import dataclass, field
@@ -186,7 +187,8 @@ class AnalystLoop:
         if work.charts:
             await report(on_progress, Progress("drawing_charts", f"Drawing {len(work.charts)} chart(s)…"))
         await report(on_progress, Progress("writing_answer", "Writing the answer…"))
-        invented = ungrounded_numbers(text, work.seen, question) if work.outputs else []
+        # Off the loop: a megabyte of output is indexed before the answer's numbers are looked up.
+        invented = await asyncio.to_thread(ungrounded_numbers, text, work.seen, question) if work.outputs else []
         if invented:
             log.info("answer_ungrounded count=%d: asking for a rewrite", len(invented))
             chat += [{"role": "assistant", "content": text}, grounding_message(invented)]

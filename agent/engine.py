@@ -309,7 +309,8 @@ class Engine:
         reply = await llm.complete(chat)
         usage.add(reply)
         text = _clean_answer(reply.text)
-        invented = ungrounded_numbers(text, output, question)
+        # Off the loop: a megabyte of output is indexed before the answer's numbers are looked up.
+        invented = await asyncio.to_thread(ungrounded_numbers, text, output, question)
         if not invented:
             return text
         log.info("answer_ungrounded count=%d: asking for a rewrite", len(invented))
@@ -317,7 +318,7 @@ class Engine:
         reply = await llm.complete(chat)
         usage.add(reply)
         rewritten = _clean_answer(reply.text)
-        if ungrounded_numbers(rewritten, output, question):
+        if await asyncio.to_thread(ungrounded_numbers, rewritten, output, question):
             log.warning("answer_still_ungrounded: keeping the rewrite")
         return rewritten or text
 

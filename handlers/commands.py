@@ -107,7 +107,10 @@ async def _ask(
         return
     try:
         root = await client.chat_postMessage(
-            channel=channel, text=texts.ASKED_BY.format(user=user, question=escape(question[:500]))
+            channel=channel,
+            text=texts.ASKED_BY.format(user=user, question=escape(question[:500])),
+            unfurl_links=False,
+            unfurl_media=False,
         )
     except SlackApiError as exc:
         error = exc.response.get("error")

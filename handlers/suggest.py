@@ -80,7 +80,9 @@ async def _say_asked(client: AsyncWebClient, channel: str, thread_ts: str, user:
     """Show in the thread who asked what (a click leaves no message of its own); its ts gets the 👀."""
     text = texts.ASKED_BY.format(user=user, question=escape(question[:500]))
     try:
-        posted = await client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text)
+        posted = await client.chat_postMessage(
+            channel=channel, thread_ts=thread_ts, text=text, unfurl_links=False, unfurl_media=False
+        )
     except SlackApiError as exc:  # the question still gets asked and answered
         log.info("suggestion_post_failed channel=%s error=%s", channel, exc.response.get("error"))
         return None

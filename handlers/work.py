@@ -86,7 +86,11 @@ class JobHandler:
                 # name such as "<!here> Q1.csv" cannot ping anyone. DownloadError's is escaped already.
                 reason = str(exc) if isinstance(exc, DownloadError) else escape(str(exc))
                 await self.client.chat_postMessage(
-                    channel=channel, thread_ts=thread_ts, text=f"{texts.FAILED_PREFIX}{reason}"
+                    channel=channel,
+                    thread_ts=thread_ts,
+                    text=f"{texts.FAILED_PREFIX}{reason}",
+                    unfurl_links=False,  # the reason names the uploaded file: no preview of a link in it
+                    unfurl_media=False,
                 )
         if not added:
             return
@@ -97,7 +101,9 @@ class JobHandler:
             now = time.time()
             until = max(r.stored_at for r in in_thread) + self.deps.retention_days * 86_400
             text, blocks = profile_card(added, in_thread=in_thread, suggestions=offered, kept_until=until, now=now)
-            await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=blocks)
+            await self.client.chat_postMessage(
+                channel=channel, thread_ts=thread_ts, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
+            )
         await self.deps.state.set_latest(channel, thread)
         await self.deps.state.add_channel_thread(channel, thread)
 

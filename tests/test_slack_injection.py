@@ -46,3 +46,6 @@ async def test_file_names_with_mentions_never_ping_anyone(
     assert "Q1.csv" in replies and "&lt;!here&gt;" in replies and "1 MB" in replies
     for ping in PINGS:
         assert ping not in replies
+    # A file's name may carry a link: what names it in the thread is never unfurled into a preview.
+    naming = [c for c in fake_slack.calls("chat.postMessage") if "Q1" in str(c.args.get("text"))]
+    assert naming and all(str(c.args.get("unfurl_links")).lower() == "false" for c in naming)
