@@ -160,16 +160,19 @@ class Sessions:
             if not loading.done():
                 await report(on_progress, Progress("loading_data", "Loading your data…"))
             with suppress(Exception):  # a failed load is retried below, and fails the question if it must
-                if (loaded := await loading) is not None:
-                    return loaded
+                await loading  # a loaded sandbox is in the live set now, checked like any other below
         if thread in self._early and (started := await self._claim_early(thread)) is not None:
             return await self._resurrect(thread, on_progress, previous=False, started=started), False
-        box = self._live.get(thread)
-        if box is not None and await box.is_alive():
-            self._live.move_to_end(thread)
-            return box, False
-        self._live.pop(thread, None)
         handle = await self._store.handle(thread)
+        box = self._live.pop(thread, None)
+        if box is not None and await box.is_alive():
+            if handle is None or handle.sandbox_id == box.sandbox_id:
+                self._live[thread] = box
+                return box, False
+            # Another process has run this thread's cells in a sandbox of its own since this one was
+            # ours (the stored handle names it): this kernel lacks their variables.
+            log.info("sandbox_stale thread=%s sandbox=%s", thread, box.sandbox_id)
+            await box.close()
         if handle is not None and handle.kind == self._provider.kind:
             try:
                 box = await self._provider.connect(handle.sandbox_id)

@@ -14,6 +14,7 @@ from agent.ingest import ingest
 from agent.profile import profile
 from agent.sandbox.base import DATA_DIR
 from agent.sandbox.e2b import E2BSandboxProvider
+from agent.sandbox.local import LocalSandboxProvider
 from agent.sessions import Sessions
 from agent.store import DatasetRecord, Store
 
@@ -89,3 +90,26 @@ async def test_a_dataset_the_previous_release_stored_as_csv_still_loads_next_to_
     execution, _ = await sessions.run(THREAD, code, timeout=30)
     assert execution.stdout.strip() == "['01234', '80331'] 1.5 [31, 1] 3"
     await sessions.forget(THREAD)
+
+
+async def test_a_replica_never_answers_from_a_kernel_another_replica_has_moved_past(store: Store) -> None:
+    # Two processes with local kernels: each can only run the thread's cells in a kernel of its own.
+    one = Sessions(store, LocalSandboxProvider())
+    two = Sessions(store, LocalSandboxProvider())
+    try:
+        await _ran(one, store, "total = 1")  # the first question, in process one
+        await _ran(two, store, "total = total + 10")  # the next one lands on process two: a new kernel, cells replayed
+        # Back on process one: its kernel is alive but behind; the thread's state is the one process two left.
+        execution, resurrected = await one.run(THREAD, "print(total)", timeout=60)
+        assert execution.stdout.strip() == "11"
+        assert resurrected is True
+    finally:
+        await one.aclose()
+        await two.aclose()
+
+
+async def _ran(sessions: Sessions, store: Store, cell: str) -> None:
+    """Run a cell the way the engine does with a successful one: kept for replay."""
+    execution, _ = await sessions.run(THREAD, cell, timeout=60)
+    assert execution.ok, execution.error
+    await store.add_cell(THREAD, cell)
