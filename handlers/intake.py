@@ -101,6 +101,7 @@ async def take_message(
         job_id=f"q:{channel}:{ts}",
         borrow_latest=not in_thread and not files,
         react_to=ts,
+        sent_at=message_time(ts),
     )
 
 
@@ -123,7 +124,7 @@ async def _take_files(
         return False
     shared = tuple(SharedFile.from_event(f) for f in tabular)
     payload = FileJob(channel=channel, thread_ts=thread_ts, user=str(event["user"]), files=shared)
-    await deps.queue.enqueue(Job(f"file:{channel}:{ts}", thread, payload))
+    await deps.queue.enqueue(Job(f"file:{channel}:{ts}", thread, payload), position=message_time(ts))
     await deps.state.mark_active(thread)
     return True
 
@@ -139,6 +140,7 @@ async def enqueue_question(
     job_id: str,
     borrow_latest: bool,
     react_to: str | None = None,
+    sent_at: float | None = None,
 ) -> bool:
     """Queue a question and show at once that it was heard: 👀 on the message that asked.
 
@@ -153,7 +155,9 @@ async def enqueue_question(
     payload = QuestionJob(
         channel=channel, thread_ts=thread_ts, question=question, user=user, borrow_latest=borrow_latest
     )
-    entry = await deps.queue.enqueue(Job(job_id, thread_key(channel, thread_ts), payload))
+    # Placed by when the message was sent: two sent back to back may be enqueued in reverse (two
+    # processes, or the checks above taking longer for the first), and still run in the order sent.
+    entry = await deps.queue.enqueue(Job(job_id, thread_key(channel, thread_ts), payload), position=sent_at)
     if not entry:
         return False
     await deps.state.mark_active(thread_key(channel, thread_ts))
@@ -163,3 +167,11 @@ async def enqueue_question(
         except SlackApiError as exc:  # an acknowledgement is a courtesy: never lose the question over it
             log.info("reaction_failed job_id=%s error=%s", job_id, exc.response.get("error"))
     return True
+
+
+def message_time(ts: str) -> float | None:
+    """When a Slack message was sent (its ts is epoch seconds with a sequence suffix); None if it is not one."""
+    try:
+        return float(ts)
+    except ValueError:
+        return None

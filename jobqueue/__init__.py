@@ -11,7 +11,8 @@ Keys (under the caller's namespace; `S` is the stream name, "jobs" by default):
 
     {ns:q:S}                 the stream: one entry per job, field `job` = JSON; deleted once acked
     {ns:q:S}:seen:{job_id}   dedupe marker (SET NX, TTL): a job id is enqueued at most once
-    {ns:q:S}:t:{thread}      the thread's outstanding entry ids, in enqueue order (TTL = retention)
+    {ns:q:S}:t:{thread}      the thread's outstanding entry ids, in the order they run (TTL = retention)
+    {ns:q:S}:t:{thread}:run  the entry of the thread that has started (TTL = retention)
     {ns:q:S}:dead            dead letters: jobs that failed `max_deliveries` times (capped, TTL)
 
 The braces are a hash tag: every key of the queue is in one slot, so the scripts run on Redis Cluster
@@ -19,7 +20,7 @@ too (the queue lives on one shard; it is small and its load is a few commands pe
 release's untagged stream `{ns}:q:S` is drained into the tagged one by `ensure_group`.
 
 An entry's `job` field is `{"job_id", "thread", "payload", "enqueued_at"}` with `payload` the codec's
-text. An entry that does not decode (the codec raises ValueError) goes straight to the dead letters.
+text; its `order` field is its position. An entry that does not decode (the codec raises ValueError) goes straight to the dead letters.
 
 Delivery. Workers read new entries with XREADGROUP (the consumer group remembers what each consumer
 holds in its pending list, the PEL) and ack only after the handler finished. An entry stays in its
@@ -32,16 +33,20 @@ atomically (a Lua script reads the PEL) before each refresh, start and ack: an o
 past `claim_idle_s` learns its lease was lost and cancels its handler instead of acking. Delivery is
 at least once; a handler may, rarely (lost lease, an ack that never reached Redis), see a job twice.
 
-Per-thread order. Enqueue is one script: SET NX the dedupe marker, XADD the entry and RPUSH its id
-on the thread's order list, so the list is always in stream order. A worker may run an entry only
-when it is the head of its thread's list (checked atomically with ownership: `StartVerdict`); the ack
-removes it from the list in the same script, which makes the next entry the head. A worker holding
-an entry that is not the head *parks* it: it keeps it pending and fresh, gives its concurrency slot
-back and checks again after a short delay (at once when a job of that thread finishes in the same
-process). So jobs of one thread run one at a time in enqueue order across any number of processes, a
-failed job (pending, awaiting redelivery) still blocks the jobs queued behind it, and different
-threads run in parallel. Heads that are no longer pending (acked or trimmed outside this package) are
-popped. The scripts (`lua/*.lua`) touch several keys, all under the queue's hash tag.
+Per-thread order. Enqueue is one script: SET NX the dedupe marker, XADD the entry (with its
+`position`: when the request was made, a chat message's time) and place its id on the thread's order
+list by position, behind the job that has started, if any: requests made back to back that reach the
+queue in reverse (two processes, one slower to enqueue) still run in the order they were made; a
+request that arrives after a later one has started runs after it. A worker may run an entry only
+when it is the head of its thread's list (checked atomically with ownership: `StartVerdict`), and the
+start marks it as the thread's running entry; the ack removes it from the list in the same script,
+which makes the next entry the head. A worker holding an entry that is not the head *parks* it: it
+keeps it pending and fresh, gives its concurrency slot back and checks again after a short delay (at
+once when a job of that thread finishes in the same process). So jobs of one thread run one at a time
+in position order across any number of processes, a failed job (pending, awaiting redelivery) still
+blocks the jobs queued behind it, and different threads run in parallel. Heads that are neither
+pending nor still to be read (acked or trimmed outside this package) are popped. The scripts
+(`lua/*.lua`) touch several keys, all under the queue's hash tag.
 
 Modules: `job` (Job, Delivery, Codec), `queue` (JobQueue, StartVerdict), `worker` (Worker),
 `stats` (WorkerStats, Outcome), `turn` (a task's concurrency slot), `scripts` (loads the Lua).

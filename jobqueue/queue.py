@@ -95,14 +95,32 @@ class JobQueue(Generic[P]):
     def _order_key(self, thread: str) -> str:
         return f"{self.stream_key}:t:{thread}"
 
+    def _running_key(self, thread: str) -> str:
+        return f"{self._order_key(thread)}:run"
+
     async def _run(self, script: str, keys: list[str], args: list[Any]) -> Any:
         async with asyncio.timeout(self.op_timeout_s):
             return await self._scripts[script](keys=keys, args=args)
 
-    async def enqueue(self, job: Job[P]) -> str:
-        """Add a job; returns its stream entry id, or "" when this job id was enqueued before."""
-        keys = [self.stream_key, f"{self.stream_key}:seen:{job.job_id}", self._order_key(job.thread)]
-        entry = await self._run("enqueue", keys, [job.to_json(self.codec), self._dedupe_ms, self._retention_ms])
+    async def enqueue(self, job: Job[P], *, position: float | None = None) -> str:
+        """Add a job; returns its stream entry id, or "" when this job id was enqueued before.
+
+        Args:
+            job: The job.
+            position: Where it goes among its thread's waiting jobs, in seconds since the epoch: when
+                the request it carries was made (a chat message's time), so requests made back to back
+                run in the order they were made even if they reach the queue in reverse. Never ahead of
+                a job that has started. Defaults to `job.enqueued_at`.
+        """
+        keys = [
+            self.stream_key,
+            f"{self.stream_key}:seen:{job.job_id}",
+            self._order_key(job.thread),
+            self._running_key(job.thread),
+        ]
+        at = job.enqueued_at if position is None else position
+        args = [job.to_json(self.codec), self._dedupe_ms, self._retention_ms, repr(float(at))]
+        entry = await self._run("enqueue", keys, args)
         if entry is None:
             log.info("job_duplicate job_id=%s thread=%s", job.job_id, job.thread)
             return ""
@@ -186,19 +204,19 @@ class JobQueue(Generic[P]):
         return out
 
     async def _bury_raw(self, entry_id: str, thread: str, body: str, reason: str, attempt: int) -> bool:
-        keys = [self.stream_key, self._order_key(thread), self.dead_key]
+        keys = [self.stream_key, self._order_key(thread), self.dead_key, self._running_key(thread)]
         args = [self.group, self.consumer, entry_id, body, reason, self._dead_maxlen, self._retention_ms, attempt]
         return bool(await self._run("bury", keys, args))
 
     async def try_start(self, d: Delivery[P]) -> StartVerdict:
         """Whether the entry may run now (see `StartVerdict`)."""
-        keys = [self.stream_key, self._order_key(d.job.thread)]
-        verdict = await self._run("start", keys, [self.group, self.consumer, d.entry_id])
+        keys = [self.stream_key, self._order_key(d.job.thread), self._running_key(d.job.thread)]
+        verdict = await self._run("start", keys, [self.group, self.consumer, d.entry_id, self._retention_ms])
         return StartVerdict(_text(verdict))
 
     async def ack(self, d: Delivery[P]) -> bool:
         """Ack and delete a finished entry, letting its thread's next job start; False if not ours."""
-        keys = [self.stream_key, self._order_key(d.job.thread)]
+        keys = [self.stream_key, self._order_key(d.job.thread), self._running_key(d.job.thread)]
         return bool(await self._run("ack", keys, [self.group, self.consumer, d.entry_id]))
 
     async def bury(self, d: Delivery[P], reason: str) -> bool:

@@ -100,6 +100,7 @@ class Worker(Generic[P]):
         ]
         try:
             await self._read_loop(stop)
+            _raise_if_cancelled()  # a kill is never followed by a drain's writes
             await self._drain()
         finally:
             tasks = [*loops, *self._tasks.values()]
@@ -133,6 +134,7 @@ class Worker(Generic[P]):
     async def _read_loop(self, stop: asyncio.Event) -> None:
         failures = 0
         while not stop.is_set():
+            _raise_if_cancelled()
             self._changed.clear()  # before measuring, so a change after it is not missed
             free = self._free()
             if free <= 0 or self.stats.parked >= self.max_parked:
@@ -376,6 +378,18 @@ class Worker(Generic[P]):
 def _unsettled_or_lost(answer: bool | None) -> Outcome:
     """A False answer from Redis means another consumer holds the entry; None means Redis never answered."""
     return Outcome.UNSETTLED if answer is None else Outcome.LOST
+
+
+def _raise_if_cancelled() -> None:
+    """Stop a worker whose `run()` was cancelled even if an await on the way swallowed the cancel.
+
+    Python 3.11's `wait_for` returns normally when its wait ends as the cancel lands, so a cancelled
+    worker could carry on until `stop` and then drain, handing its entries back as if stopped gracefully.
+    The task still counts the request (`cancelling()`), so it is checked on every pass.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> bool:

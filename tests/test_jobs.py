@@ -99,6 +99,51 @@ async def test_one_thread_runs_in_order_without_overlap_across_two_workers(clien
     ]
 
 
+async def test_messages_that_reach_the_queue_in_reverse_run_in_the_order_they_were_sent(
+    clients: Clients, namespace: str
+) -> None:
+    # Two processes took two back-to-back messages of one thread; the later one's enqueue won the race.
+    done: list[str] = []
+    all_done = asyncio.Event()
+
+    async def handler(j: Job[Payload]) -> None:
+        done.append(j.job_id)
+        if len(done) == 3:
+            all_done.set()
+
+    q1, q2 = queue(clients, namespace, "w1"), queue(clients, namespace, "w2")
+    await q2.enqueue(job("T", "third"), position=1_700_000_003.0)
+    await q2.enqueue(job("T", "second"), position=1_700_000_002.0)
+    await q1.enqueue(job("T", "first"), position=1_700_000_001.0)
+    # One slot: "third" is read alone first and must wait for entries not yet read by anyone.
+    async with running(worker(q1, handler, concurrency=1)):
+        await wait(all_done, "three jobs handled")
+    assert done == ["T:first", "T:second", "T:third"]
+
+
+async def test_a_late_message_never_goes_ahead_of_a_job_that_has_started(clients: Clients, namespace: str) -> None:
+    log: list[str] = []
+    started, release, both = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+    async def handler(j: Job[Payload]) -> None:
+        log.append(f"start {j.job_id}")
+        if j.job_id == "T:later":
+            started.set()
+            await asyncio.wait_for(release.wait(), WAIT_S)
+        log.append(f"end {j.job_id}")
+        if len(log) == 4:
+            both.set()
+
+    q = queue(clients, namespace, "w1")
+    await q.enqueue(job("T", "later"), position=1_700_000_002.0)
+    async with running(worker(q, handler, concurrency=2)):
+        await wait(started, "the later message's job starts")
+        await q.enqueue(job("T", "earlier"), position=1_700_000_001.0)
+        release.set()
+        await wait(both, "both handled")
+    assert log == ["start T:later", "end T:later", "start T:earlier", "end T:earlier"]
+
+
 async def test_many_jobs_on_two_threads_keep_their_order_with_two_workers(clients: Clients, namespace: str) -> None:
     log: list[tuple[str, str]] = []
     all_ended = asyncio.Event()

@@ -2,6 +2,7 @@
 local stream = KEYS[1]
 local order = KEYS[2]
 local dead = KEYS[3]
+local running = KEYS[4]
 local group = ARGV[1]
 local consumer = ARGV[2]
 local entry = ARGV[3]
@@ -15,5 +16,5 @@ if owner(stream, group, entry) ~= consumer then return 0 end
 redis.call('XADD', dead, 'MAXLEN', '~', dead_maxlen, '*', 'job', body, 'reason', reason,
            'attempt', attempt, 'entry', entry)
 redis.call('PEXPIRE', dead, retention_ms)
-finish(stream, group, order, entry)
+finish(stream, group, order, running, entry)
 return 1

@@ -1,18 +1,24 @@
 -- Whether an entry may run now: 'run', 'wait' (an earlier job of its thread is outstanding) or 'lost'.
 local stream = KEYS[1]
 local order = KEYS[2]
+local running = KEYS[3]
 local group = ARGV[1]
 local consumer = ARGV[2]
 local entry = ARGV[3]
+local retention_ms = ARGV[4]
 
 if owner(stream, group, entry) ~= consumer then return 'lost' end
 if not redis.call('LPOS', order, entry) then return 'run' end  -- order record expired: do not strand it
--- Entries ahead of ours were delivered before it (the group delivers in stream order), so a head
--- that is no longer pending was acked or trimmed outside this package: drop it.
+-- A head that is neither held by a consumer nor still to be read was acked or trimmed outside this
+-- package: drop it.
 for _ = 1, 100 do
   local head = redis.call('LINDEX', order, 0)
-  if head == entry then return 'run' end
-  if owner(stream, group, head) then return 'wait' end
+  if head == entry then
+    -- From now on no later-enqueued job of the thread is placed ahead of this one (enqueue.lua).
+    redis.call('SET', running, entry, 'PX', retention_ms)
+    return 'run'
+  end
+  if owner(stream, group, head) or undelivered(stream, group, head) then return 'wait' end
   redis.call('LPOP', order)
 end
 return 'wait'
