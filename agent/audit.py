@@ -78,6 +78,8 @@ class AuditLog:
         tokens: int = 0,
     ) -> None:
         fields = {
+            # To the microsecond: entries of two conversations written in one millisecond keep their order.
+            "at": repr(time.time()),
             "user": user,
             "thread": thread,
             "question": question[:_MAX_QUESTION],
@@ -122,11 +124,15 @@ class AuditLog:
 def _entry(conversation: str, entry_id: str, fields: dict[str, str]) -> AuditEntry:
     ms, _, _ = entry_id.partition("-")
     try:
+        at = float(fields["at"])
+    except (KeyError, ValueError):  # entries of releases before the field: the stream id's millisecond
+        at = int(ms) / 1000
+    try:
         datasets = tuple(str(d) for d in json.loads(fields.get("datasets") or "[]"))
     except ValueError:
         datasets = ()
     return AuditEntry(
-        at=int(ms) / 1000,
+        at=at,
         user=fields.get("user", ""),
         conversation=conversation,
         thread=fields.get("thread", ""),

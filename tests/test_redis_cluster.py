@@ -184,7 +184,10 @@ async def test_the_queue_carries_on_when_its_master_dies_and_the_replica_takes_o
             await until(w, lambda s: s.done >= 3, "the jobs before the failover")
             master = client.nodes_manager.get_node_from_slot(key_slot(q.stream_key.encode()))
             # Replication is asynchronous: let the replica catch up, so the kill tests failover, not data loss.
-            await client.execute_command("WAIT", 1, 5000, target_nodes=master)
+            # Each WAIT well within the client's 5 s socket timeout; a loaded machine may need several.
+            for _ in range(10):
+                if await client.execute_command("WAIT", 1, 2000, target_nodes=master) >= 1:
+                    break
             own_cluster.kill(int(master.port))
             for n in range(3, 6):
                 await enqueue_through_failover(q, job("C1:1.0", n))
