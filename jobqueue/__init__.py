@@ -20,7 +20,8 @@ too (the queue lives on one shard; it is small and its load is a few commands pe
 release's untagged stream `{ns}:q:S` is drained into the tagged one by `ensure_group`.
 
 An entry's `job` field is `{"job_id", "thread", "payload", "enqueued_at"}` with `payload` the codec's
-text; its `order` field is its position. An entry that does not decode (the codec raises ValueError) goes straight to the dead letters.
+text; its `order` field is its position. An entry that does not decode (the codec raises ValueError)
+goes straight to the dead letters.
 
 Delivery. Workers read new entries with XREADGROUP (the consumer group remembers what each consumer
 holds in its pending list, the PEL) and ack only after the handler finished. An entry stays in its
