@@ -102,6 +102,11 @@ async def _watch(state: SlackState, job_id: str, poll_s: float, offer: Callable[
         try:
             who = await state.cancel_requested(job_id)
         except RedisError as exc:  # a Redis blip must not fail the question; look again next time
+            # ...unless it is our own cancel, turned into a timeout by the client (Python 3.11's
+            # timeouts do that when both land together): the watch would then poll forever.
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise asyncio.CancelledError from exc
             log.info("cancel_poll_failed job_id=%s error=%s", job_id, exc)
             who = None
         if who:

@@ -6,6 +6,8 @@ import asyncio
 import time
 from typing import Any, cast
 
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
 from handlers.cancel import cancellable
 from handlers.state import SlackState
 
@@ -41,3 +43,34 @@ async def test_the_answer_is_returned_though_the_cancel_poll_never_unwinds() -> 
     assert result == "the answer"
     assert time.monotonic() - started < 10
     state.unwedge.set()
+
+
+class _TimeoutOnCancel:
+    """A state whose Redis client turns the watch's own cancel into a timeout, as redis-py can on Python 3.11."""
+
+    def __init__(self) -> None:
+        self.polling = asyncio.Event()
+        self.polls = 0
+
+    async def cancel_requested(self, job_id: str) -> str | None:
+        self.polls += 1
+        self.polling.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            raise RedisTimeoutError("Timeout reading from 127.0.0.1:6379") from None
+        return None
+
+
+async def test_a_cancel_the_redis_client_reports_as_a_timeout_still_ends_the_watch() -> None:
+    state = _TimeoutOnCancel()
+
+    async def work() -> str:
+        await state.polling.wait()
+        return "the answer"
+
+    result = await cancellable(cast(SlackState, cast(Any, state)), "q:C1:2.0", work(), poll_s=0.01)
+    assert result == "the answer"
+    # Not a watch left polling Redis for the rest of the process's life, one per question.
+    assert [t for t in asyncio.all_tasks() if t.get_name().startswith("cancel-watch-")] == []
+    assert state.polls == 1
