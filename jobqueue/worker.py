@@ -319,6 +319,7 @@ class Worker(Generic[P]):
             try:
                 return await call()
             except _REDIS_ERRORS as exc:
+                _raise_if_cancelled()  # our own cancel, reported by the client as a timeout
                 log.warning(
                     "jobs_redis_failed op=%s job_id=%s attempt=%d error=%s",
                     what,
@@ -381,11 +382,12 @@ def _unsettled_or_lost(answer: bool | None) -> Outcome:
 
 
 def _raise_if_cancelled() -> None:
-    """Stop a worker whose `run()` was cancelled even if an await on the way swallowed the cancel.
+    """Stop a task that was cancelled even if an await on the way swallowed the cancel.
 
-    Python 3.11's `wait_for` returns normally when its wait ends as the cancel lands, so a cancelled
-    worker could carry on until `stop` and then drain, handing its entries back as if stopped gracefully.
-    The task still counts the request (`cancelling()`), so it is checked on every pass.
+    On Python 3.11 a cancel can come back as a normal return (`wait_for` whose wait ends as the cancel
+    lands) or as a timeout (a client's own timeout expiring with it). A cancelled `run()` would then carry
+    on until `stop` and drain, handing its entries back as if stopped gracefully, and a cancelled loop
+    would keep polling, so its `gather` never returns. The task still counts the request (`cancelling()`).
     """
     task = asyncio.current_task()
     if task is not None and task.cancelling():
