@@ -77,6 +77,11 @@ class Sessions:
     def _has_room(self) -> bool:
         return len(self._live) + len(self._early) + self._pool.ready < self._max_live
 
+    @property
+    def pool_idle(self) -> int:
+        """Ready sandboxes waiting in the pool to be taken."""
+        return self._pool.idle
+
     def warm(self) -> None:
         """Start filling the pool of ready sandboxes (at start-up, inside the event loop)."""
         self._pool.fill()

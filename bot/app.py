@@ -170,8 +170,9 @@ class Bot:
                 log.info("blob_sweep removed=%d", removed)
             except Exception as exc:  # a store that is down now may answer next time
                 log.warning("blob_sweep_failed error=%s", type(exc).__name__)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), self.settings.blob_sweep_s)
+            with contextlib.suppress(TimeoutError):  # asyncio.timeout: a cancel is never mistaken for it
+                async with asyncio.timeout(self.settings.blob_sweep_s):
+                    await self._stop.wait()
 
     async def stop(self) -> None:
         """Stop taking work, let running questions finish (bounded), close everything."""

@@ -50,7 +50,8 @@ pending nor still to be read (acked or trimmed outside this package) are popped.
 (`lua/*.lua`) touch several keys, all under the queue's hash tag.
 
 Modules: `job` (Job, Delivery, Codec), `queue` (JobQueue, StartVerdict), `worker` (Worker),
-`stats` (WorkerStats, Outcome), `turn` (a task's concurrency slot), `scripts` (loads the Lua).
+`stats` (WorkerStats, Outcome), `turn` (a task's concurrency slot), `waits` (waits that never swallow a
+cancel), `scripts` (loads the Lua).
 """
 
 from jobqueue.job import Codec, Delivery, Job

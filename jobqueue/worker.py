@@ -15,7 +15,6 @@ by another worker after `claim_idle_s`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -28,6 +27,7 @@ from jobqueue.job import Delivery, Job, P
 from jobqueue.queue import JobQueue, StartVerdict
 from jobqueue.stats import Outcome, WorkerStats
 from jobqueue.turn import Turn
+from jobqueue.waits import raise_if_cancelled, wait_event
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ class Worker(Generic[P]):
         """Work until `stop` is set, then shut down gracefully (see the module docstring)."""
         self._stop = stop
         while not await self._guard(self._ensure_group, "ensure_group"):
-            if await _sleep_or_stop(stop, 1.0):
+            if await wait_event(stop, 1.0):
                 return
         loops = [
             asyncio.create_task(self._fresh_loop(), name="jobs-fresh"),
@@ -100,7 +100,7 @@ class Worker(Generic[P]):
         ]
         try:
             await self._read_loop(stop)
-            _raise_if_cancelled()  # a kill is never followed by a drain's writes
+            raise_if_cancelled()  # a kill is never followed by a drain's writes
             await self._drain()
         finally:
             tasks = [*loops, *self._tasks.values()]
@@ -134,12 +134,11 @@ class Worker(Generic[P]):
     async def _read_loop(self, stop: asyncio.Event) -> None:
         failures = 0
         while not stop.is_set():
-            _raise_if_cancelled()
+            raise_if_cancelled()
             self._changed.clear()  # before measuring, so a change after it is not missed
             free = self._free()
             if free <= 0 or self.stats.parked >= self.max_parked:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._changed.wait(), self.poll_s)
+                await wait_event(self._changed, self.poll_s)
                 continue
             try:
                 # No slot is held while blocking: parked jobs whose turn came may take one meanwhile.
@@ -148,7 +147,7 @@ class Worker(Generic[P]):
             except _REDIS_ERRORS as exc:
                 failures += 1
                 log.warning("jobs_read_failed consumer=%s error=%s", self.queue.consumer, type(exc).__name__)
-                await _sleep_or_stop(stop, min(5.0, 0.1 * 2**failures))
+                await wait_event(stop, min(5.0, 0.1 * 2**failures))
                 continue
             self.stats.read += len(deliveries)
             self._notify()
@@ -202,8 +201,7 @@ class Worker(Generic[P]):
 
     async def _wait_turn(self, thread: str) -> None:
         event = self._wakers.setdefault(thread, asyncio.Event())
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), self.park_poll_s)
+        await wait_event(event, self.park_poll_s)
 
     def _wake(self, thread: str) -> None:
         event = self._wakers.pop(thread, None)
@@ -319,7 +317,7 @@ class Worker(Generic[P]):
             try:
                 return await call()
             except _REDIS_ERRORS as exc:
-                _raise_if_cancelled()  # our own cancel, reported by the client as a timeout
+                raise_if_cancelled()  # our own cancel, reported by the client as a timeout
                 log.warning(
                     "jobs_redis_failed op=%s job_id=%s attempt=%d error=%s",
                     what,
@@ -347,7 +345,7 @@ class Worker(Generic[P]):
 
     async def _reclaim_loop(self, stop: asyncio.Event) -> None:
         every = max(0.05, min(self.reclaim_s, self.queue.claim_idle_s / 2))
-        while not await _sleep_or_stop(stop, every):
+        while not await wait_event(stop, every):
             free = self._free()
             found = await self._guard(partial(self.queue.reclaim, free), "reclaim") if free > 0 else None
             for d in found or []:
@@ -379,23 +377,3 @@ class Worker(Generic[P]):
 def _unsettled_or_lost(answer: bool | None) -> Outcome:
     """A False answer from Redis means another consumer holds the entry; None means Redis never answered."""
     return Outcome.UNSETTLED if answer is None else Outcome.LOST
-
-
-def _raise_if_cancelled() -> None:
-    """Stop a task that was cancelled even if an await on the way swallowed the cancel.
-
-    On Python 3.11 a cancel can come back as a normal return (`wait_for` whose wait ends as the cancel
-    lands) or as a timeout (a client's own timeout expiring with it). A cancelled `run()` would then carry
-    on until `stop` and drain, handing its entries back as if stopped gracefully, and a cancelled loop
-    would keep polling, so its `gather` never returns. The task still counts the request (`cancelling()`).
-    """
-    task = asyncio.current_task()
-    if task is not None and task.cancelling():
-        raise asyncio.CancelledError
-
-
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> bool:
-    """Sleep up to `seconds`; True if `stop` is set."""
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)
-    return stop.is_set()

@@ -10,6 +10,7 @@ import zipfile
 
 import pandas as pd
 import pytest
+import xlwt
 
 from agent.errors import DatasetError
 from agent.ingest import LoadedDataset, ingest_file
@@ -92,6 +93,60 @@ def test_an_opendocument_spreadsheet_is_read() -> None:
 def test_a_workbook_named_csv_is_still_read_as_a_workbook() -> None:
     book = workbook(("Data", [["a", "b"], [1, 2]]))
     assert one("report.csv", book).frame.to_dict("list") == {"a": [1], "b": [2]}
+
+
+def test_an_old_excel_97_workbook_is_read_with_its_dates_and_hidden_sheets_skipped() -> None:
+    book = xlwt.Workbook()
+    dates = xlwt.easyxf(num_format_str="YYYY-MM-DD")
+    orders = book.add_sheet("Orders")
+    for col, title in enumerate(["Day", "Region", "Units"]):
+        orders.write(0, col, title)
+    for row, (day, region, units) in enumerate(
+        [(dt.date(2024, 1, 5), "North", 3), (dt.date(2024, 2, 9), "South", 4)], 1
+    ):
+        orders.write(row, 0, day, dates)
+        orders.write(row, 1, region)
+        orders.write(row, 2, units)
+    secret = book.add_sheet("Secret")
+    secret.write(0, 0, "key")
+    secret.write(1, 0, SECRET)
+    secret.visibility = 1  # hidden, as Excel's "Hide sheet" stores it
+    raw = io.BytesIO()
+    book.save(raw)
+    (ds,) = read("legacy.xls", raw.getvalue())
+    assert (ds.name, ds.var_name) == ("legacy.xls (Orders)", "legacy_orders")
+    assert ds.frame["Units"].tolist() == [3, 4]
+    assert pd.api.types.is_datetime64_dtype(ds.frame["Day"])
+    assert ds.frame["Day"].dt.strftime("%Y-%m-%d").tolist() == ["2024-01-05", "2024-02-09"]
+
+
+def test_a_macro_enabled_workbook_is_read_and_its_macros_left_alone() -> None:
+    # What Excel writes for .xlsm: the macro-enabled main part and a VBA project beside the sheets.
+    source = zipfile.ZipFile(io.BytesIO(workbook(("Orders", [["Region", "Units"], ["East", 7], ["West", 11]]))))
+    out = io.BytesIO()
+    vba = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b'Sub Workbook_Open(): Shell "rm -rf /": End Sub'
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "[Content_Types].xml":
+                data = data.replace(
+                    b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+                    b"application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+                ).replace(
+                    b"</Types>",
+                    b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>',
+                )
+            elif item.filename == "xl/_rels/workbook.xml.rels":
+                rel = (
+                    b'<Relationship Id="rIdVba" Target="vbaProject.bin" '
+                    b'Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject"/></Relationships>'
+                )
+                data = data.replace(b"</Relationships>", rel)
+            dst.writestr(item, data)
+        dst.writestr("xl/vbaProject.bin", vba)
+    ds = one("orders.xlsm", out.getvalue())
+    assert ds.frame.to_dict("list") == {"Region": ["East", "West"], "Units": [7, 11]}
+    assert "vbaProject" not in ds.frame.to_csv() and "Workbook_Open" not in ds.frame.to_csv()
 
 
 def test_a_password_protected_workbook_is_refused_in_one_sentence() -> None:
