@@ -113,8 +113,9 @@ def test_an_old_excel_97_workbook_is_read_with_its_dates_and_hidden_sheets_skipp
     secret.visibility = 1  # hidden, as Excel's "Hide sheet" stores it
     raw = io.BytesIO()
     book.save(raw)
-    (ds,) = read("legacy.xls", raw.getvalue())
-    assert (ds.name, ds.var_name) == ("legacy.xls (Orders)", "legacy_orders")
+    (ds,) = read("legacy.xls", raw.getvalue())  # the one visible sheet: named after the file alone
+    assert (ds.name, ds.var_name) == ("legacy.xls", "legacy")
+    assert "skipped 1 hidden sheet" in ds.warnings and SECRET not in ds.frame.to_csv()
     assert ds.frame["Units"].tolist() == [3, 4]
     assert pd.api.types.is_datetime64_dtype(ds.frame["Day"])
     assert ds.frame["Day"].dt.strftime("%Y-%m-%d").tolist() == ["2024-01-05", "2024-02-09"]
