@@ -29,6 +29,7 @@ from agent.sessions import Sessions
 from agent.store import Store
 
 CODE = (
+    "import matplotlib.pyplot as plt\n"
     "by_region = df.groupby('region')['revenue'].sum().sort_values()\nprint(by_region.to_string())\n"
     "by_region.plot.barh()\nplt.show()"
 )
