@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -9,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers import texts
 from handlers.deps import Deps
-from handlers.intake import take_message
+from handlers.intake import announce_message, take_message
 from handlers.names import UserNames
 from handlers.outage import OutageRetry
 
@@ -18,6 +19,12 @@ def register(app: AsyncApp, deps: Deps, outage: OutageRetry | None = None) -> No
     """Listen to messages (uploads, thread replies, DMs) and @mentions."""
     names = UserNames()
     retry = outage or OutageRetry()
+
+    async def announce(body: dict[str, Any], context: dict[str, Any], next_: Callable[[], Awaitable[None]]) -> None:
+        await announce_message(deps, body, context.get("bot_user_id"))
+        await next_()
+
+    app.middleware(announce)  # global: it runs before the ack, so before Slack sends what comes next
 
     async def on_event(
         body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]

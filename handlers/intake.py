@@ -7,11 +7,14 @@ a mention that also arrives as a plain message enqueue one job, once.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import re
 from collections.abc import Mapping
 from typing import Any
 
+from redis.exceptions import RedisError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -25,6 +28,8 @@ from handlers.state import thread_key
 from jobqueue import Job
 
 log = logging.getLogger(__name__)
+
+ANNOUNCE_TIMEOUT_S = 0.5
 
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 # Subtypes that are someone's edit, deletion, join, bot post…: never questions.
@@ -60,6 +65,41 @@ async def take_message(
     """Decide whether a message (or mention) is for the bot, and enqueue its work."""
     if not _from_a_person(event, bot_user_id):
         return
+    try:
+        await _take(event, deps, client, bot_user_id, names)
+    finally:
+        # Announced on arrival (`announce_message`); enqueueing took it back, or this does.
+        if (sent := message_time(str(event["ts"]))) is not None:
+            with contextlib.suppress(RedisError, OSError, TimeoutError):  # it expires on its own otherwise
+                await deps.queue.withdraw(_thread_of(event), sent)
+
+
+async def announce_message(deps: Deps, body: dict[str, Any], bot_user_id: str | None) -> None:
+    """Before Slack has its ack: say a person's message is on its way to the queue.
+
+    A message sent after it, delivered meanwhile (to another process, or this one), then waits for it
+    instead of overtaking it while it passes the checks before `enqueue`. Bounded and never raising:
+    the ack must not wait on Redis, and without the announcement only this ordering is lost.
+    """
+    event = body.get("event") if body.get("type") == "event_callback" else None
+    if not isinstance(event, dict) or event.get("type") not in ("message", "app_mention"):
+        return
+    if not _from_a_person(event, bot_user_id) or "channel" not in event:
+        return
+    if (sent := message_time(str(event.get("ts")))) is None:
+        return
+    with contextlib.suppress(RedisError, OSError, TimeoutError):
+        async with asyncio.timeout(ANNOUNCE_TIMEOUT_S):
+            await deps.queue.announce(_thread_of(event), sent)
+
+
+def _thread_of(event: dict[str, Any]) -> str:
+    return thread_key(str(event["channel"]), str(event.get("thread_ts") or event["ts"]))
+
+
+async def _take(
+    event: dict[str, Any], deps: Deps, client: AsyncWebClient, bot_user_id: str | None, names: UserNames
+) -> None:
     channel, ts = str(event["channel"]), str(event["ts"])
     thread_ts = str(event.get("thread_ts") or ts)
     thread = thread_key(channel, thread_ts)

@@ -31,6 +31,11 @@ def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
+def _position(at: float) -> str:
+    """A position as the scripts store and compare it (the same text wherever it is written)."""
+    return repr(float(at))
+
+
 def _field(fields: Any, name: str) -> Any:
     """A stream entry's field, whether the client decodes responses or not."""
     if not isinstance(fields, dict):
@@ -98,6 +103,9 @@ class JobQueue(Generic[P]):
     def _running_key(self, thread: str) -> str:
         return f"{self._order_key(thread)}:run"
 
+    def _incoming_key(self, thread: str) -> str:
+        return f"{self._order_key(thread)}:incoming"
+
     async def _run(self, script: str, keys: list[str], args: list[Any]) -> Any:
         async with asyncio.timeout(self.op_timeout_s):
             return await self._scripts[script](keys=keys, args=args)
@@ -117,15 +125,30 @@ class JobQueue(Generic[P]):
             f"{self.stream_key}:seen:{job.job_id}",
             self._order_key(job.thread),
             self._running_key(job.thread),
+            self._incoming_key(job.thread),
         ]
         at = job.enqueued_at if position is None else position
-        args = [job.to_json(self.codec), self._dedupe_ms, self._retention_ms, repr(float(at))]
+        args = [job.to_json(self.codec), self._dedupe_ms, self._retention_ms, _position(at)]
         entry = await self._run("enqueue", keys, args)
         if entry is None:
             log.info("job_duplicate job_id=%s thread=%s", job.job_id, job.thread)
             return ""
         log.info("job_enqueued job_id=%s thread=%s entry=%s", job.job_id, job.thread, _text(entry))
         return _text(entry)
+
+    async def announce(self, thread: str, position: float, *, within_s: float = 10.0) -> None:
+        """Say that a request of `thread` made at `position` is on its way to `enqueue`.
+
+        Until it is enqueued with that position, or `within_s` passes (its process died, or it turned
+        out not to be a job), no job of the thread positioned after it starts: the checks a request
+        passes before it is enqueued cannot let a request made after it overtake it.
+        """
+        await self._run("announce", [self._incoming_key(thread)], [_position(position), int(within_s * 1000)])
+
+    async def withdraw(self, thread: str, position: float) -> None:
+        """Take back an announcement whose request was not enqueued (enqueueing takes it back itself)."""
+        async with asyncio.timeout(self.op_timeout_s):
+            await self.redis.zrem(self._incoming_key(thread), _position(position))
 
     async def ensure_group(self) -> None:
         """Create the stream and consumer group if missing, then take in the jobs of the untagged stream."""
@@ -210,7 +233,8 @@ class JobQueue(Generic[P]):
 
     async def try_start(self, d: Delivery[P]) -> StartVerdict:
         """Whether the entry may run now (see `StartVerdict`)."""
-        keys = [self.stream_key, self._order_key(d.job.thread), self._running_key(d.job.thread)]
+        thread = d.job.thread
+        keys = [self.stream_key, self._order_key(thread), self._running_key(thread), self._incoming_key(thread)]
         verdict = await self._run("start", keys, [self.group, self.consumer, d.entry_id, self._retention_ms])
         return StartVerdict(_text(verdict))
 

@@ -14,7 +14,7 @@ from redis.commands.core import AsyncScript
 
 from jobqueue.client import RedisClient
 
-NAMES = ("enqueue", "start", "ack", "bury", "touch", "hand_back", "reclaim", "retire")
+NAMES = ("enqueue", "announce", "start", "ack", "bury", "touch", "hand_back", "reclaim", "retire")
 
 
 @functools.cache

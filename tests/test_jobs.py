@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 import pytest
 
@@ -142,6 +143,47 @@ async def test_a_late_message_never_goes_ahead_of_a_job_that_has_started(clients
         release.set()
         await wait(both, "both handled")
     assert log == ["start T:later", "end T:later", "start T:earlier", "end T:earlier"]
+
+
+async def test_a_message_still_on_its_way_is_not_overtaken_by_one_sent_after_it(
+    clients: Clients, namespace: str
+) -> None:
+    done: list[str] = []
+    both = asyncio.Event()
+
+    async def handler(j: Job[Payload]) -> None:
+        done.append(j.job_id)
+        if len(done) == 2:
+            both.set()
+
+    q1, q2 = queue(clients, namespace, "w1"), queue(clients, namespace, "w2")
+    await q1.announce("T", 1_700_000_001.0)  # process one took the first message and is still checking it
+    await q2.enqueue(job("T", "second"), position=1_700_000_002.0)  # process two queued the next at once
+    w = worker(q2, handler)
+    async with running(w):
+        await until(w, lambda s: s.parked == 1, "the second waits for the first")
+        await asyncio.sleep(0.3)
+        assert done == []
+        await q1.enqueue(job("T", "first"), position=1_700_000_001.0)
+        await wait(both, "both handled")
+    assert done == ["T:first", "T:second"]
+
+
+async def test_an_announced_message_that_never_arrives_holds_its_thread_only_briefly(
+    clients: Clients, namespace: str
+) -> None:
+    handled = asyncio.Event()
+
+    async def handler(j: Job[Payload]) -> None:
+        handled.set()
+
+    q = queue(clients, namespace, "w1")
+    await q.announce("T", 1_700_000_001.0, within_s=0.5)  # its process died before enqueueing it
+    await q.enqueue(job("T", "second"), position=1_700_000_002.0)
+    started = time.monotonic()
+    async with running(worker(q, handler)):
+        await wait(handled, "the second runs once the announcement expires")
+    assert time.monotonic() - started >= 0.4
 
 
 async def test_many_jobs_on_two_threads_keep_their_order_with_two_workers(clients: Clients, namespace: str) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
+from typing import Any
 
 import redis.asyncio as aioredis
 
@@ -19,7 +21,7 @@ from tests.bot_helpers import (
     wait_final,
 )
 from tests.engine_helpers import SALES_CSV, Model
-from tests.fakes.groq_server import FakeGroq
+from tests.fakes.groq_server import FakeGroq, Reply
 from tests.fakes.slack import (
     FakeSlack,
     bot_message_event,
@@ -213,7 +215,19 @@ async def test_analyze_in_a_channel_the_bot_has_not_joined_says_how_to_invite_it
 async def test_two_replicas_share_a_workspace_and_keep_a_threads_order(
     fake_slack: FakeSlack, fake_groq: FakeGroq, redis_url: str, namespace: str, tmp_path: Path
 ) -> None:
-    fake_groq.respond_with(Model(["step = 1\nprint('first done')", "print(f'second sees step={step}')"]))
+    # Each question gets its own code, whichever order the engine asks in: run in reverse, the second
+    # question's code would find no `step`.
+    by_question = {
+        "Set up a step": Model(["step = 1\nprint('first done')"]),
+        "Use the step": Model(["print(f'second sees step={step}')"]),
+    }
+
+    def reply(body: dict[str, Any]) -> str | Reply:
+        text = json.dumps(body["messages"])
+        asked = max(by_question, key=text.rfind)  # the question being answered comes after its history
+        return by_question[asked](body)
+
+    fake_groq.respond_with(reply)
     settings = bot_settings(fake_slack, fake_groq, redis_url, tmp_path)
     async with running_bot(settings, namespace) as one, running_bot(settings, namespace) as two:
         file_ts = await share_sales(fake_slack, events_url(one))

@@ -16,6 +16,21 @@ local function finish(stream, group, order, running, id)
   if redis.call('GET', running) == id then redis.call('DEL', running) end
 end
 
+-- Redis's own clock, in milliseconds: deadlines compared in scripts never depend on a host's clock.
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+-- Whether a request announced and not yet enqueued was made before `position` (expired ones dropped).
+local function earlier_incoming(incoming, position)
+  redis.call('ZREMRANGEBYSCORE', incoming, '-inf', now_ms())
+  for _, other in ipairs(redis.call('ZRANGE', incoming, 0, 99)) do
+    if tonumber(other) < position then return true end
+  end
+  return false
+end
+
 -- Whether stream id `a` comes after stream id `b` ("ms-seq" each).
 local function later(a, b)
   local ams, aseq = string.match(a, '^(%d+)-(%d+)$')

@@ -2,6 +2,7 @@
 local stream = KEYS[1]
 local order = KEYS[2]
 local running = KEYS[3]
+local incoming = KEYS[4]
 local group = ARGV[1]
 local consumer = ARGV[2]
 local entry = ARGV[3]
@@ -14,6 +15,9 @@ if not redis.call('LPOS', order, entry) then return 'run' end  -- order record e
 for _ = 1, 100 do
   local head = redis.call('LINDEX', order, 0)
   if head == entry then
+    -- A request made before this one is still on its way (announced, not yet enqueued): let it go first.
+    local mine = order_of(stream, entry)
+    if mine ~= nil and earlier_incoming(incoming, mine) then return 'wait' end
     -- From now on no later-enqueued job of the thread is placed ahead of this one (enqueue.lua).
     redis.call('SET', running, entry, 'PX', retention_ms)
     return 'run'
