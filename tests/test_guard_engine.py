@@ -34,8 +34,35 @@ async def test_a_long_harmless_prefix_does_not_carry_a_request_to_the_model(
         "df.eval('@pd.io.common.os.system(\"touch /home/user/pwned\")')",
         "pd.io.common.os.system('touch /home/user/pwned')",
         "import functools, os\nfunctools.reduce(getattr, ['system'], os)('touch /home/user/pwned')",
+        # The attack report's policy bypasses (finding 4), each of which once ran.
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "InteractiveShell.instance().system('touch /home/user/pwned')",
+        "get_ipython().run_cell(\"import os; os.system('touch /home/user/pwned')\")",
+        "from IPython import get_ipython\nget_ipython().run_line_magic('sx', 'touch /home/user/pwned')",
+        "import pickle\npickle.loads(b\"cos\\nsystem\\n(S'touch /home/user/pwned'\\ntR.\")",
+        "import timeit\ntimeit.timeit(\"import os; os.system('touch /home/user/pwned')\", number=1)",
+        "import cProfile\ncProfile.run(\"import os; os.system('touch /home/user/pwned')\")",
+        "import asyncio\nawait asyncio.subprocess.create_subprocess_exec('touch', '/home/user/pwned')",
+        "import operator, os\noperator.attrgetter('system')(os)('touch /home/user/pwned')",
+        "import pydoc\npydoc.pipepager('x', 'touch /home/user/pwned')",
     ],
-    ids=["float_format_lambda", "float_format_text", "query_at", "eval_chain", "pandas_os", "reduce_getattr"],
+    ids=[
+        "float_format_lambda",
+        "float_format_text",
+        "query_at",
+        "eval_chain",
+        "pandas_os",
+        "reduce_getattr",
+        "shell_system",
+        "shell_run_cell",
+        "shell_line_magic",
+        "pickle_loads",
+        "timeit_string",
+        "cprofile_string",
+        "asyncio_subprocess",
+        "attrgetter_on_module",
+        "pydoc_pipepager",
+    ],
 )
 async def test_a_cell_that_would_falsify_or_escape_never_reaches_the_kernel(
     redis_url: str, namespace: str, fake_groq: FakeGroq, attack: str
