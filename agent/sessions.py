@@ -171,11 +171,12 @@ class Sessions:
         handle = await self._store.handle(thread)
         box = self._live.pop(thread, None)
         if box is not None and await box.is_alive():
-            if handle is None or handle.sandbox_id == box.sandbox_id:
+            if handle is not None and handle.sandbox_id == box.sandbox_id:
                 self._live[thread] = box
                 return box, False
-            # Another process has run this thread's cells in a sandbox of its own since this one was
-            # ours (the stored handle names it): this kernel lacks their variables.
+            # Another process has run this thread's cells in a sandbox of its own since this one was ours
+            # (the stored handle names it), so this kernel lacks their variables; or the thread was
+            # forgotten (or expired) meanwhile, and this kernel still holds its data.
             log.info("sandbox_stale thread=%s sandbox=%s", thread, box.sandbox_id)
             await box.close()
         if handle is not None and handle.kind == self._provider.kind:

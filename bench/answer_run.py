@@ -101,5 +101,8 @@ async def _warm_up(engine: Engine, sessions: Sessions) -> None:
     await engine.add_dataset(scratch, "tiny.csv", b"region,revenue\nNorth,1\n")
     await engine.forget(scratch)
     sessions.warm()
-    while sessions.pool_idle < 1:  # noqa: ASYNC110 - the pool has no event to wait on; a bench may poll
+    deadline = time.monotonic() + 120
+    while sessions.pool_idle < 1:
+        if time.monotonic() > deadline:
+            raise NoAnswer("no kernel of the pool started within 120 s")
         await asyncio.sleep(0.1)

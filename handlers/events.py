@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers import texts
@@ -20,8 +21,12 @@ def register(app: AsyncApp, deps: Deps, outage: OutageRetry | None = None) -> No
     names = UserNames()
     retry = outage or OutageRetry()
 
-    async def announce(body: dict[str, Any], context: dict[str, Any], next_: Callable[[], Awaitable[None]]) -> None:
-        await announce_message(deps, body, context.get("bot_user_id"))
+    async def announce(
+        body: dict[str, Any], req: AsyncBoltRequest, context: dict[str, Any], next_: Callable[[], Awaitable[None]]
+    ) -> None:
+        # HTTP redeliveries carry x-slack-retry-num; Socket Mode ones a retry_attempt in the envelope.
+        retry = bool(req.headers.get("x-slack-retry-num")) or bool(body.get("retry_attempt"))
+        await announce_message(deps, body, context.get("bot_user_id"), retry=retry)
         await next_()
 
     app.middleware(announce)  # global: it runs before the ack, so before Slack sends what comes next

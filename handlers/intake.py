@@ -10,11 +10,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
 
-from redis.exceptions import RedisError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -68,19 +68,24 @@ async def take_message(
     try:
         await _take(event, deps, client, bot_user_id, names)
     finally:
-        # Announced on arrival (`announce_message`); enqueueing took it back, or this does.
+        # Announced on arrival (`announce_message`), taken back once its jobs (a file's and a question's)
+        # are queued or it turned out to be none; it expires on its own if this fails.
         if (sent := message_time(str(event["ts"]))) is not None:
-            with contextlib.suppress(RedisError, OSError, TimeoutError):  # it expires on its own otherwise
-                await deps.queue.withdraw(_thread_of(event), sent)
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(ANNOUNCE_TIMEOUT_S):
+                    await deps.queue.withdraw(_thread_of(event), sent)
 
 
-async def announce_message(deps: Deps, body: dict[str, Any], bot_user_id: str | None) -> None:
+async def announce_message(deps: Deps, body: dict[str, Any], bot_user_id: str | None, *, retry: bool) -> None:
     """Before Slack has its ack: say a person's message is on its way to the queue.
 
     A message sent after it, delivered meanwhile (to another process, or this one), then waits for it
     instead of overtaking it while it passes the checks before `enqueue`. Bounded and never raising:
-    the ack must not wait on Redis, and without the announcement only this ordering is lost.
+    the ack must not wait on Redis, and without the announcement only this ordering is lost. A
+    redelivery (`retry`) announces nothing: it is dropped as seen before it could take it back.
     """
+    if retry:
+        return
     event = body.get("event") if body.get("type") == "event_callback" else None
     if not isinstance(event, dict) or event.get("type") not in ("message", "app_mention"):
         return
@@ -88,9 +93,11 @@ async def announce_message(deps: Deps, body: dict[str, Any], bot_user_id: str | 
         return
     if (sent := message_time(str(event.get("ts")))) is None:
         return
-    with contextlib.suppress(RedisError, OSError, TimeoutError):
+    try:
         async with asyncio.timeout(ANNOUNCE_TIMEOUT_S):
             await deps.queue.announce(_thread_of(event), sent)
+    except Exception as exc:  # Redis down or slow, a cluster without the slot: the ack goes out anyway
+        log.info("announce_failed error=%s", type(exc).__name__)
 
 
 def _thread_of(event: dict[str, Any]) -> str:
@@ -212,6 +219,7 @@ async def enqueue_question(
 def message_time(ts: str) -> float | None:
     """When a Slack message was sent (its ts is epoch seconds with a sequence suffix); None if it is not one."""
     try:
-        return float(ts)
+        sent = float(ts)
     except ValueError:
         return None
+    return sent if math.isfinite(sent) else None

@@ -20,7 +20,7 @@ from agent import DatasetRecord
 from handlers import texts
 from handlers.access import refusal
 from handlers.deps import Deps
-from handlers.intake import enqueue_question
+from handlers.intake import enqueue_question, message_time
 from handlers.render.mrkdwn import escape
 from handlers.render.profile import ASK_SUGGESTION, DatasetView, Suggestion, suggested_questions
 from handlers.state import SlackState
@@ -71,6 +71,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             job_id=f"suggest:{suggestion_id}:{user}",
             borrow_latest=False,
             react_to=asked,
+            sent_at=message_time(asked) if asked else None,  # Slack's clock, as a typed question's
         )
 
     app.action(_ACTION)(ask)

@@ -13,6 +13,7 @@ Keys (under the caller's namespace; `S` is the stream name, "jobs" by default):
     {ns:q:S}:seen:{job_id}   dedupe marker (SET NX, TTL): a job id is enqueued at most once
     {ns:q:S}:t:{thread}      the thread's outstanding entry ids, in the order they run (TTL = retention)
     {ns:q:S}:t:{thread}:run  the entry of the thread that has started (TTL = retention)
+    {ns:q:S}:t:{thread}:incoming  positions of requests announced, not yet withdrawn (TTL ≤ 10 s)
     {ns:q:S}:dead            dead letters: jobs that failed `max_deliveries` times (capped, TTL)
 
 The braces are a hash tag: every key of the queue is in one slot, so the scripts run on Redis Cluster
@@ -38,13 +39,17 @@ Per-thread order. Enqueue is one script: SET NX the dedupe marker, XADD the entr
 `position`: when the request was made, a chat message's time) and place its id on the thread's order
 list by position, behind the job that has started, if any: requests made back to back that reach the
 queue in reverse (two processes, one slower to enqueue) still run in the order they were made; a
-request that arrives after a later one has started runs after it. A worker may run an entry only
-when it is the head of its thread's list (checked atomically with ownership: `StartVerdict`), and the
-start marks it as the thread's running entry; the ack removes it from the list in the same script,
-which makes the next entry the head. A worker holding an entry that is not the head *parks* it: it
-keeps it pending and fresh, gives its concurrency slot back and checks again after a short delay (at
-once when a job of that thread finishes in the same process). So jobs of one thread run one at a time
-in position order across any number of processes, a failed job (pending, awaiting redelivery) still
+request that arrives after a later one has started runs after it. A request still on its way can be
+*announced* (`announce`: its position in the thread's `:incoming` set, with a deadline on Redis's
+clock); no job of the thread positioned after a standing announcement starts until it is withdrawn
+or expires. A worker may run an entry only when it is the head of its thread's list (checked
+atomically with ownership: `StartVerdict`), and the start marks it as the thread's running entry; the
+ack removes it from the list in the same script, which makes the next entry the head. A worker
+holding an entry that is not the head *parks* it: it keeps it pending and fresh, gives its
+concurrency slot back and checks again after a short delay (at once when a job of that thread
+finishes in the same process); a job waiting for an entry no worker has read yet does not count
+toward pausing the reader, which must go on to read it. So jobs of one thread run one at a time in
+position order across any number of processes, a failed job (pending, awaiting redelivery) still
 blocks the jobs queued behind it, and different threads run in parallel. Heads that are neither
 pending nor still to be read (acked or trimmed outside this package) are popped. The scripts
 (`lua/*.lua`) touch several keys, all under the queue's hash tag.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from enum import Enum
 from typing import Any, Generic
 
@@ -24,6 +25,7 @@ class StartVerdict(Enum):
 
     RUN = "run"  # this consumer holds it and it heads its thread's order
     WAIT = "wait"  # an earlier job of its thread is still outstanding
+    UNREAD = "unread"  # waiting, for an earlier job no worker has read yet
     LOST = "lost"  # another consumer holds it, or it is gone
 
 
@@ -33,6 +35,8 @@ def _text(value: Any) -> str:
 
 def _position(at: float) -> str:
     """A position as the scripts store and compare it (the same text wherever it is written)."""
+    if not math.isfinite(at):
+        raise ValueError(f"a job's position must be a finite time, not {at!r}")
     return repr(float(at))
 
 
@@ -125,7 +129,6 @@ class JobQueue(Generic[P]):
             f"{self.stream_key}:seen:{job.job_id}",
             self._order_key(job.thread),
             self._running_key(job.thread),
-            self._incoming_key(job.thread),
         ]
         at = job.enqueued_at if position is None else position
         args = [job.to_json(self.codec), self._dedupe_ms, self._retention_ms, _position(at)]
@@ -139,14 +142,14 @@ class JobQueue(Generic[P]):
     async def announce(self, thread: str, position: float, *, within_s: float = 10.0) -> None:
         """Say that a request of `thread` made at `position` is on its way to `enqueue`.
 
-        Until it is enqueued with that position, or `within_s` passes (its process died, or it turned
-        out not to be a job), no job of the thread positioned after it starts: the checks a request
-        passes before it is enqueued cannot let a request made after it overtake it.
+        Until it is withdrawn (`withdraw`, once its jobs are enqueued), or `within_s` passes (its process
+        died), no job of the thread positioned after it starts: the checks a request passes before it
+        is enqueued cannot let a request made after it overtake it.
         """
         await self._run("announce", [self._incoming_key(thread)], [_position(position), int(within_s * 1000)])
 
     async def withdraw(self, thread: str, position: float) -> None:
-        """Take back an announcement whose request was not enqueued (enqueueing takes it back itself)."""
+        """Take back an announcement once its request's jobs are enqueued (or it turned out to be none)."""
         async with asyncio.timeout(self.op_timeout_s):
             await self.redis.zrem(self._incoming_key(thread), _position(position))
 

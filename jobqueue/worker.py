@@ -84,6 +84,7 @@ class Worker(Generic[P]):
         self._handlers: dict[str, asyncio.Task[None]] = {}  # entry id -> running handler
         self._held: set[str] = set()  # entries this worker holds and has not settled: kept fresh
         self._wakers: dict[str, asyncio.Event] = {}  # thread -> wakes its parked jobs
+        self._behind_unread: set[str] = set()  # parked entries whose thread's head is still to be read
         self._stop = asyncio.Event()
         self._changed = asyncio.Event()  # a task ended or parked: the reader may read more
         self._tick = asyncio.Event()  # set and replaced on every change of `stats`
@@ -137,7 +138,8 @@ class Worker(Generic[P]):
             raise_if_cancelled()
             self._changed.clear()  # before measuring, so a change after it is not missed
             free = self._free()
-            if free <= 0 or self.stats.parked >= self.max_parked:
+            # Jobs parked behind an entry nobody has read yet do not pause reading: it must be read.
+            if free <= 0 or self.stats.parked - len(self._behind_unread) >= self.max_parked:
                 await wait_event(self._changed, self.poll_s)
                 continue
             try:
@@ -177,6 +179,7 @@ class Worker(Generic[P]):
                 await self._execute(d)
         finally:
             turn.release()
+            self._behind_unread.discard(d.entry_id)
             if self.stats.parked == 0:
                 self._wakers.clear()  # nobody waits: drop the per-thread events
 
@@ -187,9 +190,13 @@ class Worker(Generic[P]):
             if verdict is StartVerdict.LOST:
                 self._settle(d, Outcome.LOST)
                 return False
+            if verdict is StartVerdict.UNREAD:
+                self._behind_unread.add(d.entry_id)
+            else:
+                self._behind_unread.discard(d.entry_id)
             if verdict is StartVerdict.RUN:
                 break
-            turn.park()  # WAIT, or Redis did not answer: ask again soon
+            turn.park()  # WAIT, UNREAD, or Redis did not answer: ask again soon
             if self._stop.is_set():
                 return False  # left held: handed back by the drain
             await self._wait_turn(d.job.thread)

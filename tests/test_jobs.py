@@ -116,8 +116,9 @@ async def test_messages_that_reach_the_queue_in_reverse_run_in_the_order_they_we
     await q2.enqueue(job("T", "third"), position=1_700_000_003.0)
     await q2.enqueue(job("T", "second"), position=1_700_000_002.0)
     await q1.enqueue(job("T", "first"), position=1_700_000_001.0)
-    # One slot: "third" is read alone first and must wait for entries not yet read by anyone.
-    async with running(worker(q1, handler, concurrency=1)):
+    # One slot: "third" is read alone first and must wait for entries not yet read by anyone; with room
+    # for one parked job only, reading must go on past it to reach them.
+    async with running(worker(q1, handler, concurrency=1, max_parked=1)):
         await wait(all_done, "three jobs handled")
     assert done == ["T:first", "T:second", "T:third"]
 
@@ -165,6 +166,7 @@ async def test_a_message_still_on_its_way_is_not_overtaken_by_one_sent_after_it(
         await asyncio.sleep(0.3)
         assert done == []
         await q1.enqueue(job("T", "first"), position=1_700_000_001.0)
+        await q1.withdraw("T", 1_700_000_001.0)  # its intake is done
         await wait(both, "both handled")
     assert done == ["T:first", "T:second"]
 

@@ -113,3 +113,14 @@ async def _ran(sessions: Sessions, store: Store, cell: str) -> None:
     execution, _ = await sessions.run(THREAD, cell, timeout=60)
     assert execution.ok, execution.error
     await store.add_cell(THREAD, cell)
+
+
+async def test_a_thread_forgotten_by_another_replica_is_not_answered_from_this_ones_kernel(store: Store) -> None:
+    here = Sessions(store, LocalSandboxProvider())
+    try:
+        await _ran(here, store, "salaries = {'ana': 91000}")
+        await store.forget(THREAD)  # /analyze forget, handled by another process: its data and handle deleted
+        execution, _ = await here.run(THREAD, "print('salaries' in dir())", timeout=60)
+        assert execution.stdout.strip() == "False"
+    finally:
+        await here.aclose()

@@ -290,3 +290,29 @@ async def test_analyze_forget_leaves_no_answer_marker_or_data_of_the_channel_thr
     assert not [k for k in kept if thread in k or question_id in k or ":blob" in k or file_ts in k], kept
     assert not [k for k in kept if CHANNEL in k], kept  # the audit trail of the channel too
     assert CHANNEL not in audited
+
+
+async def test_a_redelivered_question_leaves_nothing_holding_its_thread(
+    fake_slack: FakeSlack, fake_groq: FakeGroq, redis_url: str, namespace: str, tmp_path: Path
+) -> None:
+    # Each message is announced to the queue before its ack, so a later one cannot overtake it; a Slack
+    # retry of a message already taken must not announce it again, or the thread's next questions would
+    # wait for an announcement nobody takes back.
+    fake_groq.respond_with(Model(["print(f\"units: {df['units'].sum()}\")"]))
+    settings = bot_settings(fake_slack, fake_groq, redis_url, tmp_path)
+    client = aioredis.from_url(redis_url)
+    try:
+        async with running_bot(settings, namespace) as bot:
+            url = events_url(bot)
+            file_ts = await share_sales(fake_slack, url)
+            await wait_card(fake_slack, CHANNEL, file_ts)
+            question = message_event(CHANNEL, "U0ALICE001", "Total units?", thread_ts=file_ts)
+            await fake_slack.send_event(url, question, event_id="Ev0RETRIED01")
+            await wait_final(fake_slack, CHANNEL, file_ts)
+            retried = await fake_slack.send_event(url, question, event_id="Ev0RETRIED01", retry_num=1)
+            assert retried.status == 200
+            standing = [k async for k in client.scan_iter(f"*{namespace}*:incoming")]
+        assert standing == []
+        assert len(finals(fake_slack, CHANNEL, file_ts)) == 1
+    finally:
+        await client.aclose()

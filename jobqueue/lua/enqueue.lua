@@ -3,7 +3,6 @@ local stream = KEYS[1]
 local seen = KEYS[2]
 local order = KEYS[3]
 local running = KEYS[4]
-local incoming = KEYS[5]
 local body = ARGV[1]
 local dedupe_ms = ARGV[2]
 local retention_ms = ARGV[3]
@@ -11,7 +10,6 @@ local position = ARGV[4]
 
 if not redis.call('SET', seen, '1', 'NX', 'PX', dedupe_ms) then return false end
 local id = redis.call('XADD', stream, '*', 'job', body, 'order', position)
-redis.call('ZREM', incoming, position)  -- announced (announce.lua): it has arrived
 -- A thread's jobs run in the order of `position` (when the asking message was sent), not of arrival:
 -- two messages sent back to back can reach the queue in reverse through two processes. Walk back from
 -- the tail past the entries positioned after this one, but never ahead of the job that has started.

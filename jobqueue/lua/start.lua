@@ -1,4 +1,5 @@
--- Whether an entry may run now: 'run', 'wait' (an earlier job of its thread is outstanding) or 'lost'.
+-- Whether an entry may run now: 'run', 'wait' (an earlier job of its thread is outstanding), 'unread'
+-- (that earlier job is still to be read from the stream) or 'lost'.
 local stream = KEYS[1]
 local order = KEYS[2]
 local running = KEYS[3]
@@ -22,7 +23,9 @@ for _ = 1, 100 do
     redis.call('SET', running, entry, 'PX', retention_ms)
     return 'run'
   end
-  if owner(stream, group, head) or undelivered(stream, group, head) then return 'wait' end
+  if owner(stream, group, head) then return 'wait' end
+  -- Placed ahead by its position but not read yet: whoever waits for it must keep reading.
+  if undelivered(stream, group, head) then return 'unread' end
   redis.call('LPOP', order)
 end
 return 'wait'
