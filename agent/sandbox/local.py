@@ -273,7 +273,11 @@ class LocalSandbox:
             if not await asyncio.to_thread(procs.wait_gone, inside, 5.0):
                 await asyncio.to_thread(procs.kill_all, inside)
         if self._stderr_task is not None:
-            self._stderr_task.cancel()
+            # Read to the end: with every process of the jail gone the pipe ends at once, and a reader
+            # cancelled before that leaves the pipe's transport open (a leaked descriptor per sandbox).
+            _, unread = await asyncio.wait({self._stderr_task}, timeout=2.0)
+            for task in unread:
+                task.cancel()
         if self.cgroup is not None:
             await asyncio.to_thread(self.cgroup.remove)
         await asyncio.to_thread(self._workspace.remove)
