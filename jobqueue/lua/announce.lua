@@ -1,4 +1,4 @@
--- A request of the thread made at `position` is on its way to enqueue: until it is enqueued (or
+-- A request of the thread made at `position` is on its way to enqueue: until it is withdrawn (or
 -- `within_ms` passes), no job of the thread positioned after it starts. Deadlines use Redis's clock.
 local incoming = KEYS[1]
 local position = ARGV[1]
