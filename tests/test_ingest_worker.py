@@ -186,8 +186,9 @@ async def test_a_timed_out_file_job_is_finished_once_not_taken_over_by_another_r
     clients: Clients, namespace: str, store: Store, tmp_path: Path
 ) -> None:
     """The job outlives claim_idle_s many times over; the lease stays fresh, so no replica reclaims it."""
-    files = {"slow.csv": big_csv(tmp_path / "slow.csv", 60), "small.csv": SMALL_CSV}
-    datasets = Datasets(store, max_bytes=MAX_BYTES, pool=IngestPool(IngestLimits(timeout_s=2)))
+    # A quiet machine reads 60 MB in about 2 s: 80 MB against a 1 s limit is cut off on any machine.
+    files = {"slow.csv": big_csv(tmp_path / "slow.csv", 80), "small.csv": SMALL_CSV}
+    datasets = Datasets(store, max_bytes=MAX_BYTES, pool=IngestPool(IngestLimits(timeout_s=1)))
     said: list[tuple[str, str]] = []
 
     async def handler(job: Job[dict[str, Any]]) -> None:  # what handlers.work does per shared file
@@ -198,11 +199,11 @@ async def test_a_timed_out_file_job_is_finished_once_not_taken_over_by_another_r
             except DatasetError as exc:
                 said.append((name, str(exc)))
 
-    replicas = [worker(queue(clients, namespace, f"replica-{n}", claim_idle_s=0.5), handler) for n in (1, 2)]
+    replicas = [worker(queue(clients, namespace, f"replica-{n}", claim_idle_s=0.2), handler) for n in (1, 2)]
     async with running(replicas[0]), running(replicas[1]):
         await replicas[0].queue.enqueue(Job.new("T-job", {"files": ["slow.csv", "small.csv"]}, job_id="T-job:1"))
         await until(replicas[0], lambda _: sum(r.stats.done for r in replicas) == 1, "the file job to be done")
-    assert said == [("slow.csv", texts.INGEST_TIMEOUT.format(name="slow.csv", seconds="2")), ("small.csv", "2 rows")]
+    assert said == [("slow.csv", texts.INGEST_TIMEOUT.format(name="slow.csv", seconds="1")), ("small.csv", "2 rows")]
     assert sum(r.stats.reclaimed for r in replicas) == 0
     assert sum(r.stats.failed + r.stats.dead for r in replicas) == 0
     assert [r.name for r in await store.datasets("T-job")] == ["small.csv"]
