@@ -55,6 +55,11 @@ COLUMNS = {
     "dollars and a euro": lambda: [*dollars(), "€1.00"],
     "scientific": lambda: [*amounts(), "1e5"],
     "text": lambda: [*ids(), "x"],
+    "ids with a plus sign": lambda: [*ids(), "+5"],
+    "ids in hex": lambda: [*ids(), "0x1F"],
+    "amounts with a bare point": lambda: [*amounts(), "5."],
+    "amounts with N/A": lambda: [*amounts(), "N/A"],
+    "nothing but blanks": lambda: [""] * N,
 }
 
 
@@ -171,3 +176,37 @@ def test_a_big_column_of_names_stays_text_with_its_blanks_missing() -> None:
     assert dict(ds.kinds)["customer"] == "str"
     assert ds.frame["customer"].isna().sum() == rows // 10
     assert ds.frame["customer"].iloc[1] == "Cust 00001"
+
+
+@pytest.mark.parametrize("pad", [" ", "\t", "\u00a0", "\u3000", "\u2009"])
+def test_a_big_column_with_one_padded_amount_is_still_numbers(pad: str) -> None:
+    rows = MIN_DISTINCT * 3
+    amounts = [f"{i * 1.25:.2f}" for i in range(rows)]
+    amounts[rows // 2] = f"{pad}7.25"
+    amounts[rows // 3] = f"8.50{pad}"
+    text = "amount,n\n" + "".join(f"{a},{i % 3}\n" for i, a in enumerate(amounts))
+    ds = ingest("padded.csv", text.encode(), max_bytes=1 << 30)
+    assert dict(ds.kinds)["amount"] == "float64"
+    assert ds.frame["amount"].iloc[rows // 2] == 7.25 and ds.frame["amount"].iloc[rows // 3] == 8.5
+
+
+@pytest.mark.parametrize("pad", [" ", "\t", "\u00a0", "\u3000", "\u2009"])
+def test_a_big_column_of_names_reads_a_cell_of_nothing_but_spaces_as_missing(pad: str) -> None:
+    rows = MIN_DISTINCT * 3
+    names = [f"Cust {i:05d}" for i in range(rows)]
+    names[rows // 2] = pad * 2
+    text = "customer,n\n" + "".join(f"{c},{i}\n" for i, c in enumerate(names))
+    ds = ingest("names.csv", text.encode(), max_bytes=1 << 30)
+    assert ds.frame["customer"].isna().sum() == 1 and pd.isna(ds.frame["customer"].iloc[rows // 2])
+
+
+def test_title_lines_in_any_script_above_a_big_file_leave_its_header_whole() -> None:
+    rows = MIN_DISTINCT * 3
+    body = "".join(f"Åsa {i},{i * 2}\n" for i in range(rows))
+    text = "Rapport d’été – 日本 €\n\nnom,montant\n" + body
+    for data in (text.encode(), b"\xef\xbb\xbf" + text.encode()):
+        ds = ingest("report.csv", data, max_bytes=1 << 30)
+        assert list(ds.frame.columns) == ["nom", "montant"]
+        assert dict(ds.kinds) == {"nom": "str", "montant": "int64"}
+        assert ds.frame["nom"].iloc[0] == "Åsa 0" and ds.frame["montant"].iloc[-1] == (rows - 1) * 2
+        assert ds.skipped_lines == 2

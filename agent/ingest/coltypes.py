@@ -7,7 +7,9 @@ with `take`.
 
 from __future__ import annotations
 
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -16,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from agent.ingest import strbuf
 from agent.ingest.dates import Dates, Undecided, parse_dates
 from agent.ingest.numbers import NULL_TOKENS, decimal_evidence, parse_numbers
 from agent.ingest.plainnum import MIN_DISTINCT, plain_numbers
@@ -29,9 +32,12 @@ _TRUE, _FALSE = frozenset({"true"}), frozenset({"false"})
 _MAX_BOOL_DISTINCT = 32
 # A big column whose first cells are mostly distinct is typed on its cells, not its distinct values.
 _SAMPLE_CELLS, _MOSTLY_DISTINCT_CELLS = 10_000, 100_000
+_THREADS = min(4, os.cpu_count() or 1)
 _PADDED = re.compile(r"\n\s|\s\n")
 # What Python's str.strip() removes (none lies above U+3000), for Arrow, whose notion of space differs.
-_SPACES = pa.array([chr(c) for c in range(0x3001) if chr(c).isspace()], pa.large_string())
+_SPACE_CHARS = [chr(c) for c in range(0x3001) if chr(c).isspace()]
+_SPACES = pa.array(_SPACE_CHARS, pa.large_string())
+_SPACE_FIRST, _SPACE_LAST = strbuf.byte_table(_SPACE_CHARS, last=False), strbuf.byte_table(_SPACE_CHARS, last=True)
 
 
 @dataclass(frozen=True)
@@ -59,7 +65,7 @@ class _Distinct:
         if arrow is not None:
             self.count = len(arrow)
             self.padded = _padded(arrow)
-            self.has_cr = bool(pc.any(pc.match_substring(arrow, "\r")).as_py())
+            self.has_cr = strbuf.holds_byte(arrow, ord("\r"))
         else:
             joined = "\n" + "\n".join(self.raw) + "\n"
             self.count = len(self.raw)
@@ -84,31 +90,18 @@ class _Distinct:
         """The values in Arrow when none needs stripping, for whole-column shortcuts."""
         return None if self.padded else self._arrow
 
-    def head(self, n: int) -> list[str]:
-        """The first `n` stripped values."""
-        if self._arrow is None or "stripped" in self.__dict__:
-            return self.stripped[:n]
-        first = self._arrow.slice(0, n).to_pylist() if not self._cells else self._first_distinct(n)
-        return [u.strip() for u in first] if self.padded else first
-
-    def _first_distinct(self, n: int) -> list[str]:
-        assert self._arrow is not None
-        cells = n
-        while True:
-            seen = pc.unique(self._arrow.slice(0, cells))
-            if len(seen) >= n or cells >= len(self._arrow):
-                return list(seen.slice(0, n).to_pylist())
-            cells *= 2
-
     def empty(self) -> np.ndarray:
         """Per distinct value: nothing but spaces?"""
         if self.arrow is not None:
-            return np.asarray(pc.equal(self.arrow, "").to_numpy(zero_copy_only=False), dtype=bool)
+            return np.asarray(strbuf.byte_lengths(self.arrow) == 0)
         return np.array([not v for v in self.stripped], dtype=bool)
 
 
 def _padded(values: pa.Array) -> bool:
     """Does some value start or end with a space? (First and last characters looked up: no regex scan.)"""
+    first, last = strbuf.edge_bytes(values)
+    if not (_SPACE_FIRST[first].any() or _SPACE_LAST[last].any()):
+        return False  # no value even starts or ends with a byte a space could start or end with
     for end in (pc.utf8_slice_codeunits(values, 0, 1), pc.utf8_slice_codeunits(values, -1)):
         if pc.any(pc.is_in(end, pc.cast(_SPACES, end.type))).as_py():
             return True
@@ -118,32 +111,53 @@ def _padded(values: pa.Array) -> bool:
 def type_columns(frame: pd.DataFrame, delimiter: str) -> Typed:
     """Give every string column of `frame` its type; text stays text unless every value agrees.
 
+    Consumes `frame`: each column leaves it when its typing starts, so a big file's strings are freed
+    column by column instead of living on beside every typed column.
+
     Args:
         frame: cells as strings, "" when empty.
         delimiter: the file's delimiter; a comma-separated file without other clues uses decimal points.
     """
-    distinct = {str(c): _distinct(frame[c]) for c in frame.columns}
+    names, rows = [str(c) for c in frame.columns], len(frame)
     comma = dot = 0
-    for d in distinct.values():
-        c, p = decimal_evidence(d.head(_EVIDENCE_SAMPLE))
+    for name in frame.columns:
+        c, p = decimal_evidence(_head(frame[name], _EVIDENCE_SAMPLE))
         comma, dot = comma + c, dot + p
     hint = "," if comma > dot else "." if dot > comma or delimiter == "," else None
+    # Arrow's kernels let go of the GIL, so columns are typed side by side, one per core.
+    with ThreadPoolExecutor(max_workers=_THREADS) as pool:
+        typed = list(pool.map(lambda column: _type_column(column, hint), (frame.pop(c) for c in list(frame.columns))))
     columns: dict[str, pd.Series] = {}
     kinds: list[tuple[str, str]] = []
     warnings: list[str] = []
     used_decimal = hint or "."  # what the file shows; a column that needed "," overrides a guess
-    blank = np.ones(len(frame), dtype=bool)
-    for name, d in distinct.items():
-        blank &= d.empty()[d.codes]
-        series, kind, note, decimal = _type_one(d, hint)
+    blank = np.ones(rows, dtype=bool)
+    for name, (series, kind, note, decimal, empty) in zip(names, typed, strict=True):
+        blank &= empty
         columns[name] = series
         kinds.append((name, kind))
         if decimal == ",":
             used_decimal = decimal
         if note:
             warnings.append(f"column {name!r}: {note}")
-    typed = pd.DataFrame(columns, index=pd.RangeIndex(len(frame)))
-    return Typed(typed, tuple(kinds), used_decimal, tuple(warnings), blank)
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(rows))
+    return Typed(frame, tuple(kinds), used_decimal, tuple(warnings), blank)
+
+
+def _head(column: pd.Series, n: int) -> list[str]:
+    """The column's first `n` distinct values, stripped (what decides a file's decimal mark)."""
+    cells = n
+    while True:
+        seen = column.iloc[:cells].dropna().unique()
+        if len(seen) >= n or cells >= len(column):
+            return [str(v).strip() for v in seen[:n]]
+        cells *= 2
+
+
+def _type_column(column: pd.Series, hint: str | None) -> tuple[pd.Series, str, str | None, str | None, np.ndarray]:
+    """(typed values, storage kind, note, decimal mark used, which cells are empty)."""
+    d = _distinct(column)
+    return (*_type_one(d, hint), d.empty()[d.codes])
 
 
 def _distinct(column: pd.Series) -> _Distinct:
@@ -179,13 +193,12 @@ def _type_one(d: _Distinct, hint: str | None) -> tuple[pd.Series, str, str | Non
         return pd.Series(np.array(flags, dtype=bool)[d.codes]), BOOL, None, None
     # A big text column (names, ids with letters) is ruled out in Arrow before any per-value Python.
     big = d.arrow if d.arrow is not None and d.count >= MIN_DISTINCT else None
-    numbers = None
-    if big is None or not cannot_be_numbers(big):
-        numbers = plain_numbers(d.arrow, hint) if d.arrow is not None else None
-        numbers = numbers or parse_numbers(d.stripped, hint)
+    numbers = plain_numbers(d.arrow, hint) if d.arrow is not None else None
+    if numbers is None and (big is None or not cannot_be_numbers(big)):
+        numbers = parse_numbers(d.stripped, hint)
     if numbers is not None:
-        missing = numbers.missing[d.codes]
-        values = numbers.values[d.codes]
+        missing = numbers.missing if d.whole else numbers.missing[d.codes]
+        values = numbers.values if d.whole else numbers.values[d.codes]
         if numbers.integer and missing.any():
             return pd.Series(pd.arrays.IntegerArray(values, missing)), NULLABLE_INTEGER, numbers.note, numbers.decimal
         return pd.Series(values), INTEGER if numbers.integer else FLOAT, numbers.note, numbers.decimal
@@ -196,17 +209,19 @@ def _type_one(d: _Distinct, hint: str | None) -> tuple[pd.Series, str, str | Non
     note = None
     if isinstance(dates, Undecided):
         note = f"dates like {dates.example!r} could be day-first or month-first, so the column is kept as text"
-    return pd.Series(_text(d), dtype=object), TEXT, note, None
+    return _text(d), TEXT, note, None
 
 
-def _text(d: _Distinct) -> np.ndarray:
-    """Each cell's text, NaN where it holds nothing but spaces."""
+def _text(d: _Distinct) -> pd.Series:
+    """Each cell's text, missing where it holds nothing but spaces."""
     if d.arrow is not None and not d.has_cr:
-        # Unpadded, so a value is empty exactly when it is "".
-        text: np.ndarray = np.asarray(d.arrow.to_numpy(zero_copy_only=False), dtype=object)
-        text[pc.equal(d.arrow, "").to_numpy(zero_copy_only=False)] = np.nan
-        return text if d.whole else np.asarray(text[d.codes])
+        # Unpadded, so a value is empty exactly when it is ""; the text stays in Arrow's buffers (a
+        # million distinct names as Python strings would cost more than the rest of the column's typing).
+        empty = pa.array(strbuf.byte_lengths(d.arrow) == 0)
+        text = pc.if_else(empty, pa.scalar(None, d.arrow.type), d.arrow)
+        series: pd.Series = (text if d.whole else text.take(pa.array(d.codes))).to_pandas()
+        return series
     # Line breaks in a cell are kept as LF, as the CSV storage of earlier releases kept them.
     raw = [r.replace("\r\n", "\n").replace("\r", "\n") for r in d.raw] if d.has_cr else d.raw
     cells = np.array([r if s else np.nan for r, s in zip(raw, d.stripped, strict=True)], dtype=object)
-    return np.asarray(cells[d.codes])
+    return pd.Series(cells[d.codes], dtype=object)

@@ -52,22 +52,26 @@ class _Shape:
     score: float
 
 
-def read_table(name: str, text: str) -> Table:
+def read_table(name: str, text: str, utf8: memoryview | None = None) -> Table:
     """Split CSV text into a string DataFrame with a cleaned header.
+
+    Args:
+        utf8: the text's exact UTF-8 bytes, if at hand (spares the fast reader encoding it again).
 
     Raises:
         DatasetError: no rows under the header.
     """
-    text = text.removeprefix("\ufeff")
+    if text.startswith("\ufeff"):
+        text, utf8 = text[1:], None if utf8 is None else utf8[3:]
     shape = _sniff(text)
-    rest = _drop_lines(text, shape.skipped_lines)
+    rest, utf8 = _drop_lines(text, utf8, shape.skipped_lines)
     if shape.width > MAX_COLUMNS:
         _refuse_wide(name, max(shape.width, _header_width(rest, shape.delimiter)))
     warnings: list[str] = []
     if shape.skipped_lines:
         s = "" if shape.skipped_lines == 1 else "s"
         warnings.append(f"skipped {shape.skipped_lines} line{s} above the header (a title or notes)")
-    raw = _read_frame(rest, shape, warnings)
+    raw = _read_frame(rest, shape, warnings, utf8)
     if raw.shape[1] > MAX_COLUMNS:  # wider than the sample showed (a very long header line)
         _refuse_wide(name, raw.shape[1])
     header = [str(v) for v in raw.iloc[0].tolist()] if len(raw) else []
@@ -185,17 +189,18 @@ def _plausible_header(fields: list[str], titles: int, below: int) -> bool:
     return not any(_NUMBER.match(f) for f in fields if f.strip())
 
 
-def _drop_lines(text: str, lines: int) -> str:
+def _drop_lines(text: str, utf8: memoryview | None, lines: int) -> tuple[str, memoryview | None]:
+    """The text below its first `lines` lines, and those bytes of its UTF-8 (if given)."""
     if not lines:
-        return text
+        return text, utf8
     stream = io.StringIO(text, newline="")
     offset = sum(len(stream.readline()) for _ in range(lines))
-    return text[offset:]
+    return text[offset:], None if utf8 is None else utf8[len(text[:offset].encode("utf-8")) :]
 
 
-def _read_frame(rest: str, shape: _Shape, warnings: list[str]) -> pd.DataFrame:
+def _read_frame(rest: str, shape: _Shape, warnings: list[str], utf8: memoryview | None) -> pd.DataFrame:
     if not shape.ragged:
-        fast = read_strings(rest, shape.delimiter, shape.width)
+        fast = read_strings(rest, shape.delimiter, shape.width, utf8)
         if fast is not None:
             return fast
         try:

@@ -8,8 +8,6 @@ takes the file, so what a user sees never depends on which reader ran.
 
 from __future__ import annotations
 
-import io
-
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -18,19 +16,24 @@ import pyarrow.csv as pacsv
 _BLOCK_BYTES = 1 << 24
 
 
-def read_strings(text: str, delimiter: str, width: int) -> pd.DataFrame | None:
-    """Every record as `width` string cells ("" when empty), columns numbered from 0, or None."""
+def read_strings(text: str, delimiter: str, width: int, utf8: memoryview | None = None) -> pd.DataFrame | None:
+    """Every record as `width` string cells ("" when empty), columns numbered from 0, or None.
+
+    Args:
+        utf8: `text` as UTF-8, when the caller holds it already.
+    """
     quotes = text.count('"')
     if quotes % 2:
         return None  # a quote left open, which Arrow would run to the end of the file
-    try:
-        data = text.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate: the careful reader copes
-        return None
+    if utf8 is None:
+        try:
+            utf8 = memoryview(text.encode("utf-8"))
+        except UnicodeEncodeError:  # a lone surrogate: the careful reader copes
+            return None
     names = [str(i) for i in range(width)]
     try:
         table = pacsv.read_csv(
-            io.BytesIO(data),
+            pa.BufferReader(pa.py_buffer(utf8)),
             read_options=pacsv.ReadOptions(column_names=names, block_size=_BLOCK_BYTES),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter,
@@ -50,7 +53,7 @@ def read_strings(text: str, delimiter: str, width: int) -> pd.DataFrame | None:
         )
     except (pa.ArrowInvalid, pa.ArrowException):
         return None
-    del data
+    del utf8
     frame: pd.DataFrame = table.to_pandas()
     frame.columns = pd.RangeIndex(width)
     return frame

@@ -14,42 +14,40 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from agent.ingest.numbers import MAX_NUMBER_CHARS, NULL_TOKENS, Numbers
+from agent.ingest import strbuf
+from agent.ingest.numbers import MAX_NUMBER_CHARS, Numbers
 
-_INTEGER = r"^-?(?:0|[1-9][0-9]{0,17})$"  # 19+ digits are identifiers to `parse_numbers`
-_FLOAT = r"^-?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]+)?|\.[0-9]+)$"
+# Each shape also matches the empty value (a missing cell), so one pass covers a column with gaps.
+_INTEGER = r"^(?:-?(?:0|[1-9][0-9]{0,17}))?$"  # 19+ digits are identifiers to `parse_numbers`
+_FLOAT = r"^(?:-?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]+)?|\.[0-9]+))?$"
 _AMBIGUOUS = r"^[+-]?[0-9]{1,3}[.,][0-9]{3}$"  # "1.234": a decimal or a thousands mark
-_DOLLARS = r"^\$(?:0|[1-9][0-9]{0,2}(?:,[0-9]{3})*|[1-9][0-9]*)\.[0-9]{2}$"
-_NULL_WORDS = pa.array(sorted(NULL_TOKENS - {""}))
-_NULL_CHARS = max(len(t) for t in NULL_TOKENS)
+_DOLLARS = r"^(?:\$(?:0|[1-9][0-9]{0,2}(?:,[0-9]{3})*|[1-9][0-9]*)\.[0-9]{2})?$"
 # Below this many distinct values the careful path is as fast; the shortcut earns its keep on big columns.
 MIN_DISTINCT = 5000
 _PROBE = 1000
 
 
 def plain_numbers(values: pa.Array, file_decimal: str | None) -> Numbers | None:
-    """The distinct, unpadded cell values of a column read as numbers, or None to decide carefully."""
+    """The distinct, unpadded cell values of a column read as numbers, or None to decide carefully.
+
+    No null word ("n/a", "-") needs looking for: each shape below holds a digit, which none of them does.
+    """
     if len(values) < MIN_DISTINCT:
         return None
-    lengths = pc.utf8_length(values)
-    # Lower-casing keeps the length, so only values as short as a null word can be one.
-    short = pc.filter(values, pc.less_equal(lengths, _NULL_CHARS))
-    if pc.any(pc.is_in(pc.utf8_lower(short), _NULL_WORDS)).as_py():
+    lengths = strbuf.byte_lengths(values)
+    missing = lengths == 0
+    if missing.all() or lengths.max() > MAX_NUMBER_CHARS:
         return None
-    missing = pc.equal(values, "")
-    present = pc.filter(values, pc.invert(missing))
-    if len(present) == 0 or pc.max(lengths).as_py() > MAX_NUMBER_CHARS:
-        return None
-    if _all(present, _INTEGER):
+    if _all(values, _INTEGER):
         return _numbers(values, missing, pa.int64(), None)
     if file_decimal == ",":
         return None  # a decimal comma file: "1.5" may be a grouped thousand
-    if _all(present, _FLOAT) and pc.any(pc.match_substring(present, ".")).as_py():
+    if _all(values, _FLOAT) and strbuf.holds_byte(values, ord(".")):
         # Without a point anywhere it is an integer column with an over-long value: an identifier.
-        if file_decimal is None and pc.any(pc.match_substring_regex(present, _AMBIGUOUS)).as_py():
+        if file_decimal is None and pc.any(pc.match_substring_regex(values, _AMBIGUOUS)).as_py():
             return None
         return _numbers(values, missing, pa.float64(), None)
-    if _all(present, _DOLLARS):
+    if _all(values, _DOLLARS):
         bare = pc.replace_substring(pc.utf8_slice_codeunits(values, 1), ",", "")
         return _numbers(bare, missing, pa.float64(), "the $ sign was removed")
     return None
@@ -62,12 +60,12 @@ def _all(values: pa.Array, pattern: str) -> bool:
     return bool(pc.all(pc.match_substring_regex(values, pattern)).as_py())
 
 
-def _numbers(values: pa.Array, missing: pa.Array, kind: pa.DataType, note: str | None) -> Numbers:
-    gaps = missing.to_numpy(zero_copy_only=False)
-    filled = pc.if_else(missing, pa.scalar("0"), values)
+def _numbers(values: pa.Array, missing: np.ndarray, kind: pa.DataType, note: str | None) -> Numbers:
+    gaps = bool(missing.any())
+    filled = pc.if_else(pa.array(missing), pa.scalar("0"), values) if gaps else values
     out = pc.cast(filled, kind).to_numpy(zero_copy_only=False)
     integer = kind == pa.int64()
-    if not integer:
+    if not integer and gaps:
         out = out.copy()
-        out[gaps] = np.nan
-    return Numbers(out, gaps, integer, ".", note)
+        out[missing] = np.nan
+    return Numbers(out, missing, integer, ".", note)

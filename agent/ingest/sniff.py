@@ -16,7 +16,7 @@ import lzma
 import re
 import struct
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO
 
 from charset_normalizer import from_bytes
@@ -69,6 +69,9 @@ class Text:
     text: str
     encoding: str
     warnings: tuple[str, ...] = ()
+    # The exact UTF-8 bytes of `text` when the file was valid UTF-8, so a reader working on bytes
+    # does not encode the text again (a second copy of the file, and a fifth of a big file's wait).
+    utf8: memoryview | None = field(default=None, repr=False)
 
 
 def mb(n: int) -> str:
@@ -281,7 +284,10 @@ def _decode(name: str, data: bytes) -> Text:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
-                return Text(data[len(bom) :].decode(encoding), encoding + ("-sig" if encoding == "utf-8" else ""))
+                text = data[len(bom) :].decode(encoding)
+                if encoding == "utf-8":
+                    return Text(text, "utf-8-sig", utf8=memoryview(data)[len(bom) :])
+                return Text(text, encoding)
             except UnicodeDecodeError:
                 raise DatasetError(
                     f"{name} says it is {encoding.upper()} but is not valid {encoding.upper()}; "
@@ -294,7 +300,7 @@ def _decode(name: str, data: bytes) -> Text:
         except UnicodeDecodeError:
             raise DatasetError(f"{name} looks like UTF-16 but does not decode; export it as CSV UTF-8.") from None
     try:
-        return Text(data.decode("utf-8"), "utf-8")
+        return Text(data.decode("utf-8"), "utf-8", utf8=memoryview(data))
     except UnicodeDecodeError as exc:
         first_bad = exc.start
     return _decode_legacy(data, first_bad)
