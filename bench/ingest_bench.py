@@ -1,6 +1,6 @@
 """Ingest speed, memory and storage against bare CSV readers, and the first answer against a bare script.
 
-Run: .venv/bin/python -m bench.ingest_bench [--runs N] [--before DIR] [--skip-answer]
+Run: .venv/bin/python -m bench.ingest_bench [--runs N] [--before DIR] [--skip-answer] [--rows N]
 
 Every measurement runs in a fresh process, the contenders interleaved run by run so machine load
 hits them alike; medians are printed, and ratios against `pandas.read_csv` of the same file.
@@ -73,8 +73,8 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
-def ingest_part(runs: int, before: Path | None) -> None:
-    path = wide_sales(WIDE_ROWS)
+def ingest_part(runs: int, before: Path | None, rows: int = WIDE_ROWS) -> None:
+    path = wide_sales(rows)
     size = path.stat().st_size
     contenders = {"pandas": ("pandas", ROOT), "pyarrow": ("pyarrow", ROOT), "ingest": ("ingest", ROOT)}
     if before is not None:
@@ -85,7 +85,7 @@ def ingest_part(runs: int, before: Path | None) -> None:
             results[label].append(child(mode, path, src))
     base_s = median([r["s"] for r in results["pandas"]])
     base_rss = median([r["rss"] for r in results["pandas"]])
-    print(f"ingest + profile of {size / 1e6:.0f} MB, {WIDE_ROWS:,} rows, {runs} runs each, {os.cpu_count()} cores")
+    print(f"ingest + profile of {size / 1e6:.0f} MB, {rows:,} rows, {runs} runs each, {os.cpu_count()} cores")
     print(f"  {'':18} {'median s':>9} {'× read_csv':>10} {'peak RSS MB':>12} {'× read_csv':>10} {'stored × raw':>12}")
     for label, runs_of in results.items():
         s, rss = median([r["s"] for r in runs_of]), median([r["rss"] for r in runs_of])
@@ -131,9 +131,10 @@ def main() -> None:
     parser.add_argument("--before", type=Path, default=None)
     parser.add_argument("--skip-answer", action="store_true")
     parser.add_argument("--skip-ingest", action="store_true")
+    parser.add_argument("--rows", type=int, default=WIDE_ROWS, help="rows of the ingest file (15000000: about 1 GB)")
     args = parser.parse_args()
     if not args.skip_ingest:
-        ingest_part(args.runs, args.before)
+        ingest_part(args.runs, args.before, args.rows)
     if not args.skip_answer:
         answer_part(args.runs)
 

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from agent.errors import DatasetError
-from agent.ingest import LoadedDataset, ingest, var_name_for
+from agent.ingest import LoadedDataset, ingest, ingest_file, loader, var_name_for
 
 MB = 1 << 20
 
@@ -378,3 +378,48 @@ def test_load_code_refuses_a_variable_name_that_is_not_an_identifier() -> None:
     ds = load("a\n1\n")
     with pytest.raises(ValueError, match="not a usable variable name"):
         ds.load_code("/data/a.csv", "x = 1; import os")
+
+
+# --- the frame kept is the frame the sandbox loads -------------------------------------------------
+
+AS_LOADED = {
+    "messy csv": (
+        "data.csv",
+        "Report\n\nname ;amount;when;paid;n;stamp\n"
+        " Ann ;1.234,5;31.01.2024;yes;1;2024-01-31T10:00:00+01:00\n"
+        '"B\r\nob";-2,25;01.02.2024;no;;2024-02-01T10:00:00Z\n;;;;;\n'
+        "Cy;n/a;;;3;\n",
+    ),
+    "clean csv": ("data.csv", "id,price,city\n" + "".join(f'{i},"${i * 1.5:,.2f}",c{i % 7}\n' for i in range(6000))),
+    "csv with gaps": ("data.csv", "a,b,c\n1,,x\n,2.5,\n3,true,y\n"),
+    "one column": ("data.csv", "note\nhello, world\nbye\n"),
+    "json": ("data.json", '[{"a": 1, "b": {"c": "x"}, "d": [1, 2]}, {"a": null, "b": {"c": "y"}, "d": []}]'),
+}
+
+
+@pytest.mark.parametrize("case", list(AS_LOADED))
+def test_the_profiled_frame_is_the_one_the_sandbox_loader_reads_back(case: str) -> None:
+    name, text = AS_LOADED[case]
+    (ds,) = ingest_file(name, text.encode(), max_bytes=10 * MB)
+    pd.testing.assert_frame_equal(ds.frame, loader.dataagent_load(io.BytesIO(ds.stored)))
+
+
+@pytest.mark.parametrize("suffix", ["parquet", "xlsx"])
+def test_a_typed_file_is_profiled_as_the_sandbox_loader_reads_it_back(suffix: str) -> None:
+    frame = pd.DataFrame(
+        {
+            "small": pd.array([1, 2, 3], dtype="int8"),
+            "maybe": pd.array([1, None, 3], dtype="Int32"),
+            "when": pd.to_datetime(["2024-01-01 10:00", "2024-01-02 00:00", None]).tz_localize("Europe/Oslo"),
+            "day": pd.to_datetime(["2024-03-01", "2024-03-02", "2024-03-03"]).astype("datetime64[s]"),
+            "kind": pd.Categorical(["a", "b", "a"]),
+            "ratio": pd.array([0.5, 1.5, None], dtype="float32"),
+        }
+    )
+    raw = io.BytesIO()
+    if suffix == "parquet":
+        frame.to_parquet(raw)
+    else:
+        frame.assign(when=frame["when"].dt.tz_localize(None)).to_excel(raw, index=False)
+    (ds,) = ingest_file(f"typed.{suffix}", raw.getvalue(), max_bytes=10 * MB)
+    pd.testing.assert_frame_equal(ds.frame, loader.dataagent_load(io.BytesIO(ds.stored)))

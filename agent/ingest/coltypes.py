@@ -56,7 +56,7 @@ class _Distinct:
     and turned into Python strings only if a decision needs them (a million ids never do)."""
 
     def __init__(
-        self, codes: np.ndarray, raw: list[str] | None, arrow: pa.Array | None, *, cells: bool = False
+        self, codes: np.ndarray, raw: list[str] | None, arrow: pa.Array | pa.ChunkedArray | None, *, cells: bool = False
     ) -> None:
         self.codes = codes
         self._cells = cells  # `arrow` holds every cell, repeats included (see _MOSTLY_DISTINCT)
@@ -86,7 +86,7 @@ class _Distinct:
         return self._cells
 
     @property
-    def arrow(self) -> pa.Array | None:
+    def arrow(self) -> pa.Array | pa.ChunkedArray | None:
         """The values in Arrow when none needs stripping, for whole-column shortcuts."""
         return None if self.padded else self._arrow
 
@@ -97,7 +97,7 @@ class _Distinct:
         return np.array([not v for v in self.stripped], dtype=bool)
 
 
-def _padded(values: pa.Array) -> bool:
+def _padded(values: pa.Array | pa.ChunkedArray) -> bool:
     """Does some value start or end with a space? (First and last characters looked up: no regex scan.)"""
     first, last = strbuf.edge_bytes(values)
     if not (_SPACE_FIRST[first].any() or _SPACE_LAST[last].any()):
@@ -140,7 +140,8 @@ def type_columns(frame: pd.DataFrame, delimiter: str) -> Typed:
             used_decimal = decimal
         if note:
             warnings.append(f"column {name!r}: {note}")
-    frame = pd.DataFrame(columns, index=pd.RangeIndex(rows))
+    # One block per column, as typed: consolidating would copy every number column once more.
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(rows), copy=False)
     return Typed(frame, tuple(kinds), used_decimal, tuple(warnings), blank)
 
 
@@ -169,7 +170,7 @@ def _distinct(column: pd.Series) -> _Distinct:
         return _Distinct(np.asarray(codes), raw, None)
     if len(arrow) >= _MOSTLY_DISTINCT_CELLS and len(pc.unique(arrow.slice(0, _SAMPLE_CELLS))) * 2 > _SAMPLE_CELLS:
         # Ids and amounts: hashing a million distinct strings would cost more than it saves.
-        return _Distinct(np.arange(len(arrow)), None, arrow.combine_chunks(), cells=True)
+        return _Distinct(np.arange(len(arrow)), None, arrow, cells=True)
     encoded = pc.dictionary_encode(arrow).combine_chunks()
     return _Distinct(encoded.indices.to_numpy(zero_copy_only=False), None, encoded.dictionary)
 
@@ -190,7 +191,7 @@ def _type_one(d: _Distinct, hint: str | None) -> tuple[pd.Series, str, str | Non
         flags = [True if s.lower() in _TRUE else False if s.lower() in _FALSE else None for s in d.stripped]
         if None in flags:
             return pd.Series(pd.array(flags, dtype="boolean").take(d.codes)), NULLABLE_BOOL, None, None
-        return pd.Series(np.array(flags, dtype=bool)[d.codes]), BOOL, None, None
+        return pd.Series(np.array(flags, dtype=bool)[d.codes], copy=False), BOOL, None, None
     # A big text column (names, ids with letters) is ruled out in Arrow before any per-value Python.
     big = d.arrow if d.arrow is not None and d.count >= MIN_DISTINCT else None
     numbers = plain_numbers(d.arrow, hint) if d.arrow is not None else None
@@ -201,7 +202,8 @@ def _type_one(d: _Distinct, hint: str | None) -> tuple[pd.Series, str, str | Non
         values = numbers.values if d.whole else numbers.values[d.codes]
         if numbers.integer and missing.any():
             return pd.Series(pd.arrays.IntegerArray(values, missing)), NULLABLE_INTEGER, numbers.note, numbers.decimal
-        return pd.Series(values), INTEGER if numbers.integer else FLOAT, numbers.note, numbers.decimal
+        # Not copied: the values are this column's own (often Arrow's buffer of the cast, read-only).
+        return pd.Series(values, copy=False), INTEGER if numbers.integer else FLOAT, numbers.note, numbers.decimal
     dates = None if big is not None and cannot_be_dates(big) else parse_dates(d.stripped, hint == ",")
     if isinstance(dates, Dates):
         values = pd.Series(dates.values.array.take(d.codes))
@@ -213,15 +215,16 @@ def _type_one(d: _Distinct, hint: str | None) -> tuple[pd.Series, str, str | Non
 
 
 def _text(d: _Distinct) -> pd.Series:
-    """Each cell's text, missing where it holds nothing but spaces."""
+    """Each cell's text, missing where it holds nothing but spaces; held in Arrow, as the loader reads
+    text back from Parquet (a million distinct names as Python strings would cost more than the rest of
+    the column's typing)."""
     if d.arrow is not None and not d.has_cr:
-        # Unpadded, so a value is empty exactly when it is ""; the text stays in Arrow's buffers (a
-        # million distinct names as Python strings would cost more than the rest of the column's typing).
+        # Unpadded, so a value is empty exactly when it is "".
         empty = pa.array(strbuf.byte_lengths(d.arrow) == 0)
-        text = pc.if_else(empty, pa.scalar(None, d.arrow.type), d.arrow)
-        series: pd.Series = (text if d.whole else text.take(pa.array(d.codes))).to_pandas()
-        return series
-    # Line breaks in a cell are kept as LF, as the CSV storage of earlier releases kept them.
-    raw = [r.replace("\r\n", "\n").replace("\r", "\n") for r in d.raw] if d.has_cr else d.raw
-    cells = np.array([r if s else np.nan for r, s in zip(raw, d.stripped, strict=True)], dtype=object)
-    return pd.Series(cells[d.codes], dtype=object)
+        values = pc.if_else(empty, pa.scalar(None, d.arrow.type), d.arrow)
+    else:
+        # Line breaks in a cell are kept as LF, as the CSV storage of earlier releases kept them.
+        raw = [r.replace("\r\n", "\n").replace("\r", "\n") for r in d.raw] if d.has_cr else d.raw
+        values = pa.array([r if s else None for r, s in zip(raw, d.stripped, strict=True)], pa.large_string())
+    held: pd.Series = (values if d.whole else values.take(pa.array(d.codes))).to_pandas()
+    return held

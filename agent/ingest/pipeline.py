@@ -3,9 +3,11 @@
     bytes ─ sniff (size, compression, binary/HTML, encoding) ─ csvread (delimiter, title lines,
     header, ragged rows) ─ coltypes (numbers, dates, yes/no) ─ Parquet (zstd) ─ loader ─ frame
 
-The frame is produced by the very loader (`agent.ingest.loader`) that `LoadedDataset.load_code` ships to
-the sandbox, run on the stored Parquet, so what the profile describes is what the model's code will see.
-Parquet keeps every column's type, so the sandbox needs no column spec.
+The frame kept is the one the loader (`agent.ingest.loader`, which `LoadedDataset.load_code` ships to the
+sandbox) reads from the stored Parquet, so what the profile describes is what the model's code will see:
+a frame whose dtypes Parquet gives back unchanged (numbers, yes/no, dates, Arrow-backed text; every
+CSV's) is that frame already, any other is read back through the loader. Parquet keeps every column's
+type, so the sandbox needs no column spec.
 """
 
 from __future__ import annotations
@@ -241,7 +243,8 @@ def finish(
     *,
     blank: np.ndarray | None = None,
 ) -> LoadedDataset:
-    """Every format's last step: drop blank rows, store as Parquet, load back with the sandbox's loader.
+    """Every format's last step: drop blank rows, store as Parquet, and keep the frame the sandbox's loader
+    will read (loading it back only when its dtypes would not come back unchanged).
 
     Args:
         frame: typed columns (numbers, dates, booleans as such; text as str with NaN for missing).
@@ -256,19 +259,20 @@ def finish(
     notes = list(warnings)
     frame = frame.set_axis(clean_names([str(c) for c in frame.columns], notes), axis=1)
     empty = np.asarray(frame.isna().all(axis=1)) if blank is None else blank
-    frame = frame[~empty].reset_index(drop=True)
     dropped = int(empty.sum()) if len(empty) else 0
+    frame = (frame[~empty] if dropped else frame).reset_index(drop=True)
     if frame.empty or not frame.shape[1]:
         raise DatasetError(f"{name} has a header but no rows; export it again with the data rows included.")
     if dropped:
         notes.append(f"dropped {dropped} empty row{'' if dropped == 1 else 's'}")
     frame, kinds = _with_kinds(frame)
     stored = to_parquet(frame)
-    del frame
+    if not loads_as_is(frame):
+        frame = loader.dataagent_load(io.BytesIO(stored))
     return LoadedDataset(
         name=name,
         var_name=var_name,
-        frame=loader.dataagent_load(io.BytesIO(stored)),
+        frame=frame,
         stored=stored,
         encoding=read.encoding,
         delimiter=read.delimiter,
@@ -283,12 +287,17 @@ def finish(
 def _with_kinds(frame: pd.DataFrame) -> tuple[pd.DataFrame, tuple[tuple[str, str], ...]]:
     """The storage kind of each column, from its dtype; time-zoned dates become UTC (how they load back)."""
     kinds: list[tuple[str, str]] = []
-    columns: dict[str, pd.Series] = {}
+    changed: dict[str, pd.Series] = {}
     for name in frame.columns:
         column, kind = _kind_of(frame[name])
-        columns[str(name)] = column
+        if column.dtype != frame[name].dtype:
+            changed[str(name)] = column
         kinds.append((str(name), kind))
-    return pd.DataFrame(columns, index=frame.index), tuple(kinds)
+    if changed:
+        frame = frame.copy(deep=False)
+        for name, column in changed.items():
+            frame[name] = column
+    return frame, tuple(kinds)
 
 
 def _kind_of(column: pd.Series) -> tuple[pd.Series, str]:
@@ -306,6 +315,29 @@ def _kind_of(column: pd.Series) -> tuple[pd.Series, str]:
     if pd.api.types.is_float_dtype(dtype):
         return column.astype("float64"), FLOAT
     return column, TEXT
+
+
+# What the loader gives back unchanged from Parquet. A frame of only these (on a plain RangeIndex) is
+# already the frame the sandbox will load; reading a big file back would cost a tenth of its ingest and
+# a second copy of it in memory.
+_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+_AS_IS = (np.dtype("int64"), np.dtype("float64"), np.dtype("bool"), pd.Int64Dtype(), pd.BooleanDtype(), _TEXT)
+
+
+def loads_as_is(frame: pd.DataFrame) -> bool:
+    """Would `frame`, stored by `to_parquet`, come back from the loader exactly as it is?"""
+    if not isinstance(frame.index, pd.RangeIndex) or frame.index.start != 0 or frame.index.step != 1:
+        return False
+    return all(_loads_as_is(dtype) for dtype in frame.dtypes)
+
+
+def _loads_as_is(dtype: object) -> bool:
+    # Parquet has no seconds unit: datetime64[s] comes back as [ms].
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        return str(dtype.tz) == "UTC" and dtype.unit != "s"
+    if isinstance(dtype, np.dtype) and dtype.kind == "M":
+        return np.datetime_data(dtype)[0] in ("ms", "us", "ns")
+    return dtype in _AS_IS
 
 
 def to_parquet(frame: pd.DataFrame) -> bytes:

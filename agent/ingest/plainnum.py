@@ -27,7 +27,7 @@ MIN_DISTINCT = 5000
 _PROBE = 1000
 
 
-def plain_numbers(values: pa.Array, file_decimal: str | None) -> Numbers | None:
+def plain_numbers(values: pa.Array | pa.ChunkedArray, file_decimal: str | None) -> Numbers | None:
     """The distinct, unpadded cell values of a column read as numbers, or None to decide carefully.
 
     No null word ("n/a", "-") needs looking for: each shape below holds a digit, which none of them does.
@@ -53,14 +53,14 @@ def plain_numbers(values: pa.Array, file_decimal: str | None) -> Numbers | None:
     return None
 
 
-def _all(values: pa.Array, pattern: str) -> bool:
+def _all(values: pa.Array | pa.ChunkedArray, pattern: str) -> bool:
     # The first values usually show a column is of another shape, without a pass over all of it.
     if not pc.all(pc.match_substring_regex(values.slice(0, _PROBE), pattern)).as_py():
         return False
     return bool(pc.all(pc.match_substring_regex(values, pattern)).as_py())
 
 
-def _numbers(values: pa.Array, missing: np.ndarray, kind: pa.DataType, note: str | None) -> Numbers:
+def _numbers(values: pa.Array | pa.ChunkedArray, missing: np.ndarray, kind: pa.DataType, note: str | None) -> Numbers:
     gaps = bool(missing.any())
     filled = pc.if_else(pa.array(missing), pa.scalar("0"), values) if gaps else values
     out = pc.cast(filled, kind).to_numpy(zero_copy_only=False)

@@ -40,20 +40,20 @@ _NAMED = rf"{_DIGIT}{{1,2}}[ -][A-Za-z]{{3,9}}[ -]{_DIGIT}{{2,4}}|[A-Za-z]{{3,9}
 _DATE_SHAPE = f"^(?:{_ISO}|{_YMD}|{_XY}|{_NAMED})$"
 
 
-def cannot_be_numbers(values: pa.Array) -> bool:
+def cannot_be_numbers(values: pa.Array | pa.ChunkedArray) -> bool:
     """Some non-null value holds a character no number `parse_numbers` reads can hold."""
     return _some_not(values, _NUMBER_CHARS)
 
 
-def cannot_be_dates(values: pa.Array) -> bool:
+def cannot_be_dates(values: pa.Array | pa.ChunkedArray) -> bool:
     """Some non-null value has none of the shapes `parse_dates` reads."""
     return _some_not(values, _DATE_SHAPE)
 
 
-def _some_not(values: pa.Array, pattern: str) -> bool:
+def _some_not(values: pa.Array | pa.ChunkedArray, pattern: str) -> bool:
     # A text column usually shows itself in its first values, so most need no pass over all of it.
     return _some_present_not(values.slice(0, _PROBE), pattern) or _some_present_not(values, pattern)
 
 
-def _some_present_not(values: pa.Array, pattern: str) -> bool:
+def _some_present_not(values: pa.Array | pa.ChunkedArray, pattern: str) -> bool:
     return not pc.all(pc.match_substring_regex(values, f"{_NULL_WORDS}|{pattern}")).as_py()

@@ -21,26 +21,34 @@ def _layout(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return offsets, data
 
 
-def byte_lengths(values: pa.Array) -> np.ndarray:
+def _chunks(values: pa.Array | pa.ChunkedArray) -> list[pa.Array]:
+    return list(values.chunks) if isinstance(values, pa.ChunkedArray) else [values]
+
+
+def byte_lengths(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """Each value's length in bytes (equal to its length in characters for ASCII values)."""
-    offsets, _ = _layout(values)
-    return np.diff(offsets)
+    return np.concatenate([np.diff(_layout(chunk)[0]) for chunk in _chunks(values)] or [np.empty(0, np.int64)])
 
 
-def edge_bytes(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+def edge_bytes(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     """The first and the last byte of every non-empty value."""
-    offsets, data = _layout(values)
-    starts, ends = offsets[:-1], offsets[1:]
-    filled = ends > starts
-    return data[starts[filled]], data[ends[filled] - 1]
+    firsts, lasts = [np.empty(0, np.uint8)], [np.empty(0, np.uint8)]
+    for chunk in _chunks(values):
+        offsets, data = _layout(chunk)
+        starts, ends = offsets[:-1], offsets[1:]
+        filled = ends > starts
+        firsts.append(data[starts[filled]])
+        lasts.append(data[ends[filled] - 1])
+    return np.concatenate(firsts), np.concatenate(lasts)
 
 
-def holds_byte(values: pa.Array, byte: int) -> bool:
+def holds_byte(values: pa.Array | pa.ChunkedArray, byte: int) -> bool:
     """Does any value contain this byte?"""
-    offsets, data = _layout(values)
-    if not len(values):
-        return False
-    return bool((data[offsets[0] : offsets[-1]] == byte).any())
+    for chunk in _chunks(values):
+        offsets, data = _layout(chunk)
+        if len(chunk) and (data[offsets[0] : offsets[-1]] == byte).any():
+            return True
+    return False
 
 
 def byte_table(chars: list[str], *, last: bool) -> np.ndarray:

@@ -7,6 +7,9 @@ stripped of control characters (see `agent.profile.text.clean`).
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 
@@ -17,12 +20,15 @@ from agent.profile.text import SAMPLE_CELL_CHARS, clean, scalar
 
 TOP_VALUES = 5
 SAMPLE_ROWS = 3
+_THREADS = min(4, os.cpu_count() or 1)
 
 
 def profile(ds: LoadedDataset) -> DatasetProfile:
     """Describe a loaded dataset."""
     frame = ds.frame
-    columns = tuple(_column(str(name), frame[name]) for name in frame.columns)
+    # pandas' hashing and reductions mostly let go of the GIL: columns are described two at a time.
+    with ThreadPoolExecutor(max_workers=_THREADS) as pool:
+        columns = tuple(pool.map(_column, [str(n) for n in frame.columns], [frame[n] for n in frame.columns]))
     head = frame.head(SAMPLE_ROWS)
     samples = tuple(tuple(_cell(head[c].iloc[i]) for c in head.columns) for i in range(len(head)))
     return DatasetProfile(
@@ -59,8 +65,11 @@ def _column(name: str, series: pd.Series) -> ColumnProfile:
     kind = friendly_dtype(series)
     nulls = int(series.isna().sum())
     if kind in ("number", "integer"):
-        values = series.dropna()
-        finite = values[np.isfinite(values.astype("float64"))] if kind == "number" else values
+        values = series.dropna() if nulls else series
+        finite = values
+        if kind == "number":  # filtered (a copy of the column) only when some value is infinite
+            mask = np.isfinite(values.to_numpy(dtype="float64"))
+            finite = values if mask.all() else values[mask]
         if finite.empty:
             return ColumnProfile(name, kind, nulls, int(values.nunique()))
         mean = float(finite.astype("float64").mean())
