@@ -423,3 +423,19 @@ def test_a_typed_file_is_profiled_as_the_sandbox_loader_reads_it_back(suffix: st
         frame.assign(when=frame["when"].dt.tz_localize(None)).to_excel(raw, index=False)
     (ds,) = ingest_file(f"typed.{suffix}", raw.getvalue(), max_bytes=10 * MB)
     pd.testing.assert_frame_equal(ds.frame, loader.dataagent_load(io.BytesIO(ds.stored)))
+
+
+@pytest.mark.parametrize(
+    "sequence",
+    [b"\xed\xa0\x80", b"\xc0\x80", b"\xf4\x90\x80\x80", b"\xe2\x82", b"\x80", b"\xe2\x82\xac", b"\xf4\x8f\xbf\xbf"],
+    ids=["surrogate", "overlong", "past U+10FFFF", "cut short", "lone continuation", "euro", "last code point"],
+)
+def test_a_file_is_read_as_utf8_exactly_when_it_is_valid_utf8(sequence: bytes) -> None:
+    raw = b"name,n\nx" + sequence + b",1\n"
+    ds = load(raw)
+    try:
+        expected = raw.decode("utf-8").splitlines()[1].split(",")[0]
+    except UnicodeDecodeError:
+        assert ds.encoding != "utf-8" or any("not valid UTF-8" in w for w in ds.warnings)
+    else:
+        assert ds.encoding == "utf-8" and ds.frame["name"].iloc[0] == expected

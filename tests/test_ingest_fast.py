@@ -14,6 +14,7 @@ from agent.ingest.fastcsv import read_strings
 from agent.ingest.numbers import parse_numbers
 from agent.ingest.plainnum import MIN_DISTINCT, plain_numbers
 from agent.ingest.shapes import cannot_be_dates, cannot_be_numbers
+from agent.ingest.sniff import Text
 
 RNG = np.random.default_rng(7)
 N = MIN_DISTINCT + 500
@@ -104,7 +105,7 @@ def test_the_arrow_reader_splits_cells_as_the_careful_reader_does(name: str) -> 
     text = REGULAR_TEXTS[name]
     delimiter = "\t" if "\t" in text else ","
     width = len(text.splitlines()[0].split(delimiter))
-    fast = read_strings(text, delimiter, width)
+    fast = read_strings(Text.of(text), delimiter, width)
     try:
         careful = _pandas(text, delimiter, width, quoted=True)
     except pd.errors.ParserError:
@@ -115,10 +116,10 @@ def test_the_arrow_reader_splits_cells_as_the_careful_reader_does(name: str) -> 
 
 
 def test_the_arrow_reader_declines_an_unclosed_quote_and_a_ragged_row() -> None:
-    assert read_strings('a,b\n1,"oops\n2,fine\n', ",", 2) is None
-    assert read_strings("a,b\n1,2,3\n", ",", 2) is None
-    assert read_strings("a,b\n1\n", ",", 2) is None
-    assert read_strings("a,b\n1,2\n", ",", 2) is not None
+    assert read_strings(Text.of('a,b\n1,"oops\n2,fine\n'), ",", 2) is None
+    assert read_strings(Text.of("a,b\n1,2,3\n"), ",", 2) is None
+    assert read_strings(Text.of("a,b\n1\n"), ",", 2) is None
+    assert read_strings(Text.of("a,b\n1,2\n"), ",", 2) is not None
 
 
 def test_a_big_file_of_mostly_distinct_values_is_typed_as_a_small_one_would_be() -> None:

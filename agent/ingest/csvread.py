@@ -17,6 +17,7 @@ import pandas as pd
 
 from agent.errors import DatasetError
 from agent.ingest.fastcsv import read_strings
+from agent.ingest.sniff import Text
 
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -52,26 +53,24 @@ class _Shape:
     score: float
 
 
-def read_table(name: str, text: str, utf8: memoryview | None = None) -> Table:
+def read_table(name: str, source: Text) -> Table:
     """Split CSV text into a string DataFrame with a cleaned header.
-
-    Args:
-        utf8: the text's exact UTF-8 bytes, if at hand (spares the fast reader encoding it again).
 
     Raises:
         DatasetError: no rows under the header.
     """
-    if text.startswith("\ufeff"):
-        text, utf8 = text[1:], None if utf8 is None else utf8[3:]
-    shape = _sniff(text)
-    rest, utf8 = _drop_lines(text, utf8, shape.skipped_lines)
+    if source.head(1) == "\ufeff":
+        source = source.after(1)
+    head = source.head(_SAMPLE_CHARS + 1)  # one more than the sample: is there text past it?
+    shape = _sniff(head, source)
+    rest = source.after(_line_chars(head, shape.skipped_lines)) if shape.skipped_lines else source
     if shape.width > MAX_COLUMNS:
-        _refuse_wide(name, max(shape.width, _header_width(rest, shape.delimiter)))
+        _refuse_wide(name, max(shape.width, _header_width(rest.text, shape.delimiter)))
     warnings: list[str] = []
     if shape.skipped_lines:
         s = "" if shape.skipped_lines == 1 else "s"
         warnings.append(f"skipped {shape.skipped_lines} line{s} above the header (a title or notes)")
-    raw = _read_frame(rest, shape, warnings, utf8)
+    raw = _read_frame(rest, shape, warnings)
     if raw.shape[1] > MAX_COLUMNS:  # wider than the sample showed (a very long header line)
         _refuse_wide(name, raw.shape[1])
     header = [str(v) for v in raw.iloc[0].tolist()] if len(raw) else []
@@ -118,10 +117,10 @@ def _refuse_wide(name: str, width: int) -> None:
     )
 
 
-def _sample_records(text: str, delimiter: str) -> list[tuple[list[str], int]]:
-    """(record, physical line where it ends) for the first records of the text."""
-    sample = text[:_SAMPLE_CHARS]
-    truncated = len(text) > _SAMPLE_CHARS
+def _sample_records(head: str, delimiter: str) -> list[tuple[list[str], int]]:
+    """(record, physical line where it ends) for the first records of the text (`head`: its start)."""
+    sample = head[:_SAMPLE_CHARS]
+    truncated = len(head) > _SAMPLE_CHARS
     reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter, strict=False)
     out: list[tuple[list[str], int]] = []
     try:
@@ -137,15 +136,15 @@ def _sample_records(text: str, delimiter: str) -> list[tuple[list[str], int]]:
     return out
 
 
-def _sniff(text: str) -> _Shape:
+def _sniff(head: str, source: Text) -> _Shape:
     best: _Shape | None = None
     for delimiter in DELIMITERS:
-        shape = _score(_sample_records(text, delimiter), delimiter)
+        shape = _score(_sample_records(head, delimiter), delimiter)
         if shape is not None and (best is None or (shape.score, shape.width) > (best.score, best.width)):
             best = shape
     if best is None:  # one column: split on a character the text does not hold
-        split = next((c for c in _UNUSED if c not in text), ",")
-        records = _sample_records(text, split)
+        split = next((c for c in _UNUSED if not source.holds(c)), ",")
+        records = _sample_records(head, split)
         first = next((i for i, (r, _) in enumerate(records) if any(f.strip() for f in r)), 0)
         skipped = records[first - 1][1] if first else 0
         widths = [len(r) for r, _ in records[first:] if r] or [1]
@@ -189,32 +188,30 @@ def _plausible_header(fields: list[str], titles: int, below: int) -> bool:
     return not any(_NUMBER.match(f) for f in fields if f.strip())
 
 
-def _drop_lines(text: str, utf8: memoryview | None, lines: int) -> tuple[str, memoryview | None]:
-    """The text below its first `lines` lines, and those bytes of its UTF-8 (if given)."""
-    if not lines:
-        return text, utf8
-    stream = io.StringIO(text, newline="")
-    offset = sum(len(stream.readline()) for _ in range(lines))
-    return text[offset:], None if utf8 is None else utf8[len(text[:offset].encode("utf-8")) :]
+def _line_chars(head: str, lines: int) -> int:
+    """How many characters the first `lines` lines take (all of them lie in the sample `head`)."""
+    stream = io.StringIO(head, newline="")
+    return sum(len(stream.readline()) for _ in range(lines))
 
 
-def _read_frame(rest: str, shape: _Shape, warnings: list[str], utf8: memoryview | None) -> pd.DataFrame:
+def _read_frame(rest: Text, shape: _Shape, warnings: list[str]) -> pd.DataFrame:
     if not shape.ragged:
-        fast = read_strings(rest, shape.delimiter, shape.width, utf8)
+        fast = read_strings(rest, shape.delimiter, shape.width)
         if fast is not None:
             return fast
         try:
-            return _pandas(rest, shape.delimiter, shape.width, quoted=True)
+            return _pandas(rest.text, shape.delimiter, shape.width, quoted=True)
         except pd.errors.ParserError:
             pass  # a longer row further down: count the fields properly
-    counts = _field_counts(rest, shape.delimiter)
+    text = rest.text
+    counts = _field_counts(text, shape.delimiter)
     width = max([shape.width, *counts])
     _ragged_warnings(counts, warnings)
     try:
-        return _pandas(rest, shape.delimiter, width, quoted=True)
+        return _pandas(text, shape.delimiter, width, quoted=True)
     except pd.errors.ParserError:
         warnings.append("a quote mark was never closed, so quote marks were read as plain text")
-        return _pandas(rest, shape.delimiter, max(width, _max_unquoted(rest, shape.delimiter)), quoted=False)
+        return _pandas(text, shape.delimiter, max(width, _max_unquoted(text, shape.delimiter)), quoted=False)
 
 
 def _pandas(text: str, delimiter: str, width: int, *, quoted: bool) -> pd.DataFrame:

@@ -12,23 +12,22 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from agent.ingest.sniff import Text
+
 # Arrow splits the text into blocks it parses in parallel; a block must hold whole rows. Smaller blocks
 # hold less in flight (4 MB: 45 MB less at the peak of a 100 MB file than 16 MB, as fast).
 _BLOCK_BYTES = 1 << 22
 
 
-def read_strings(text: str, delimiter: str, width: int, utf8: memoryview | None = None) -> pd.DataFrame | None:
-    """Every record as `width` string cells ("" when empty), columns numbered from 0, or None.
-
-    Args:
-        utf8: `text` as UTF-8, when the caller holds it already.
-    """
+def read_strings(text: Text, delimiter: str, width: int) -> pd.DataFrame | None:
+    """Every record as `width` string cells ("" when empty), columns numbered from 0, or None."""
     quotes = text.count('"')
     if quotes % 2:
         return None  # a quote left open, which Arrow would run to the end of the file
+    utf8 = text.utf8
     if utf8 is None:
         try:
-            utf8 = memoryview(text.encode("utf-8"))
+            utf8 = memoryview(text.text.encode("utf-8"))
         except UnicodeEncodeError:  # a lone surrogate: the careful reader copes
             return None
     names = [str(i) for i in range(width)]

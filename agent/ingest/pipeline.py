@@ -211,7 +211,7 @@ def _workbook(name: str, data: bytes, *, max_bytes: int) -> tuple[LoadedDataset,
 
 def _ingest(name: str, data: bytes, *, max_bytes: int) -> LoadedDataset:
     text = read_text(name, data, max_bytes=max_bytes)
-    table = read_table(name, text.text, text.utf8)
+    table = read_table(name, text)
     encoding, text_warnings = text.encoding, text.warnings
     # Each stage's input is dropped as soon as the next holds the data, so peak memory stays near
     # two copies of the file, not one per stage.
