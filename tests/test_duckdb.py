@@ -83,11 +83,6 @@ def test_duckdbs_ways_out_are_refused(code: str, said: str) -> None:
     assert any(said in str(v) for v in verdict.violations), verdict.violations
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DuckDB's worker threads trip the local jail's stray-thread check (SandboxReset); starting them at "
-    "kernel boot made forked children hang (test_the_jail_as_a_whole_is_held_to_its_cgroup_memory_limit)",
-)
 async def test_duckdb_reads_a_parquet_file_in_the_local_jail() -> None:
     provider = LocalSandboxProvider()
     try:

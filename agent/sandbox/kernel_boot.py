@@ -92,6 +92,13 @@ def _dataagent_warm_threads() -> None:
         buf = _io.BytesIO()
         pd.DataFrame({"warm": ["up"]}).to_parquet(buf)
         pd.read_parquet(_io.BytesIO(buf.getvalue()))
+    with contextlib.suppress(Exception):
+        import duckdb
+
+        # A DuckDB database runs a worker pool and eight I/O threads of its own, which the host would
+        # take for threads a cell left running. `duckdb.sql` gets a database with neither: no thread
+        # at all, now or when a cell first uses it (threads started here made forked children hang).
+        duckdb.set_default_connection(duckdb.connect(config={"threads": 1, "async_threads": 0}))
 
 
 # The helpers come in as defaults so that all their names can be deleted from the kernel's namespace.
