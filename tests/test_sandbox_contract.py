@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import re
 import resource
+import signal
 from collections.abc import AsyncIterator
 
 import pytest
@@ -173,3 +176,25 @@ async def test_a_dataset_with_dates_loads_in_the_sandbox_with_pyarrow_present(sa
     execution = await sandbox.run(loaded.load_code(path) + check, timeout=120)
     assert execution.error is None, execution.error
     assert execution.stdout.split() == ["43", "[10,", "9]", "22"]
+
+
+async def test_local_sandboxes_give_back_every_descriptor_when_closed_killed_or_flooding_stderr(
+    local_provider: LocalSandboxProvider,
+) -> None:
+    before = sorted(os.listdir("/proc/self/fd"))
+    for how in ("closed", "flooded", "killed"):
+        box = await local_provider.create()
+        if how == "flooded":  # more than a pipe holds, echoed to the kernel's stderr
+            flood = await box.run("import sys\nfor _ in range(300):\n    sys.__stderr__.write('x' * 1000)", timeout=60)
+            assert flood.error is None
+        if how == "killed":
+            assert box.pid is not None
+            os.kill(box.pid, signal.SIGKILL)
+            for _ in range(100):  # until the bot has seen the jail die
+                if not await box.is_alive():
+                    break
+                await asyncio.sleep(0.05)
+            with pytest.raises(SandboxLost):
+                await box.run("1", timeout=10)
+        await box.close()
+    assert sorted(os.listdir("/proc/self/fd")) == before

@@ -14,7 +14,6 @@ Local sandboxes live only as long as the process that started them: another proc
 from __future__ import annotations
 
 import asyncio
-import collections
 import dataclasses
 import errno
 import logging
@@ -35,6 +34,7 @@ from agent.sandbox import workspace as ws
 from agent.sandbox.base import DATA_DIR, Execution, ExecutionError
 from agent.sandbox.jail import JAIL_LAUNCH_ENV
 from agent.sandbox.kernel import CellTimeout, drain_until_idle, run_cell, send_interrupt
+from agent.sandbox.stderr_tail import StderrTail
 from agent.sandbox.uids import UidAllocator, UidLease
 
 log = logging.getLogger(__name__)
@@ -68,8 +68,7 @@ class LocalSandbox:
         self._keep: set[int] = set()
         self._kernel_pid = 0
         self._threads = 0
-        self._stderr_tail: collections.deque[str] = collections.deque(maxlen=40)
-        self._stderr_task: asyncio.Task[None] | None = None
+        self._stderr: StderrTail | None = None
         self._lock = asyncio.Lock()
         self._closed = False
 
@@ -83,18 +82,19 @@ class LocalSandbox:
         return self._proc.pid if self._proc else None
 
     async def start(self, argv: list[str], timeout: float, pass_fds: tuple[int, ...] = ()) -> None:
+        self._stderr = StderrTail()
         self._proc = await asyncio.create_subprocess_exec(
             *argv,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
+            stderr=self._stderr.write_fd,
             start_new_session=True,  # a Ctrl-C aimed at the bot must not reach the kernel
             # bwrap's own process (pid 1 in the jail) keeps the environment it was started with, and a
             # kernel running as the bot's uid can read /proc/1/environ: start it with no secrets at all.
             env=JAIL_LAUNCH_ENV,
             pass_fds=pass_fds,
         )
-        self._stderr_task = asyncio.create_task(self._read_stderr())
+        self._stderr.start()
         ready = asyncio.create_task(self._connect(timeout))
         died = asyncio.create_task(self._proc.wait())
         done, _ = await asyncio.wait({ready, died}, timeout=timeout + 1, return_when=asyncio.FIRST_COMPLETED)
@@ -102,7 +102,7 @@ class LocalSandbox:
             ready.cancel()
             died.cancel()
             await self.close()
-            detail = " ".join(self._stderr_tail).strip()[-600:]
+            detail = self._stderr.text.strip()[-600:]
             if not detail:
                 code = self._proc.returncode
                 detail = f"exited with code {code}" if code is not None else f"no answer within {timeout:g} s"
@@ -132,12 +132,6 @@ class LocalSandbox:
             await asyncio.sleep(0.05)
         self._client = kernel.connect(self._connection, socket_base)
         await self._client.wait_for_ready(timeout=max(deadline - time.monotonic(), 1.0))
-
-    async def _read_stderr(self) -> None:
-        assert self._proc is not None and self._proc.stderr is not None
-        # Kernels echo captured output to stderr too; keep only a bounded tail for diagnostics.
-        while chunk := await self._proc.stderr.read(65536):
-            self._stderr_tail.append(chunk.decode(errors="replace")[-2000:])
 
     async def upload(self, name: str, data: bytes) -> str:
         if not _SAFE_NAME.match(name):
@@ -272,12 +266,8 @@ class LocalSandbox:
             # The jail's init takes everything with it; make sure before we report it closed.
             if not await asyncio.to_thread(procs.wait_gone, inside, 5.0):
                 await asyncio.to_thread(procs.kill_all, inside)
-        if self._stderr_task is not None:
-            # Read to the end: with every process of the jail gone the pipe ends at once, and a reader
-            # cancelled before that leaves the pipe's transport open (a leaked descriptor per sandbox).
-            _, unread = await asyncio.wait({self._stderr_task}, timeout=2.0)
-            for task in unread:
-                task.cancel()
+        if self._stderr is not None:
+            await self._stderr.close(grace_s=2.0)  # with the jail gone the pipe ends at once
         if self.cgroup is not None:
             await asyncio.to_thread(self.cgroup.remove)
         await asyncio.to_thread(self._workspace.remove)
