@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import errno
 import logging
 import os
 import re
@@ -143,7 +142,7 @@ class LocalSandbox:
             await asyncio.to_thread(tmp.write_bytes, data)
         except OSError as exc:
             tmp.unlink(missing_ok=True)  # a partial copy must not take the little room left
-            raise _disk_full(exc, self._workspace.path) from None
+            raise ws.disk_full(exc, self._workspace.path) from None
         tmp.chmod(0o644)
         tmp.replace(target)
         return f"{DATA_DIR}/{name}"
@@ -332,14 +331,14 @@ class LocalSandboxProvider:
         except OSError as exc:
             if lease is not None:
                 lease.release()
-            raise _disk_full(exc, self._root) from None
+            raise ws.disk_full(exc, self._root) from None
         try:
             workspace.write_connection(connection.info(f"{jail.IPC_DIR}/k"))
         except OSError as exc:
             workspace.remove()
             if lease is not None:
                 lease.release()
-            raise _disk_full(exc, workspace.path) from None
+            raise ws.disk_full(exc, workspace.path) from None
         group = self._make_cgroup(sandbox_id)
         sandbox = LocalSandbox(sandbox_id, workspace, connection, self._limits.output_cap_bytes, lease, group)
         argv = jail.build_argv(
@@ -392,11 +391,3 @@ class LocalSandboxProvider:
     async def aclose(self) -> None:
         live, self._live = list(self._live.values()), {}
         await asyncio.gather(*(s.close() for s in live), return_exceptions=True)
-
-
-def _disk_full(exc: OSError, where: Path | None) -> OSError | SandboxUnavailable:
-    """A full disk as the sentence the asker gets (no retry helps it); any other OSError as it is."""
-    if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
-        return exc
-    log.error("sandbox_disk_full dir=%s", where)
-    return SandboxUnavailable(texts.DISK_FULL, misconfigured=True)

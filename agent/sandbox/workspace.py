@@ -10,6 +10,7 @@ sweep can tell a dead process's leftovers from a live replica's workspace on the
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import logging
@@ -20,6 +21,9 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from agent import texts
+from agent.errors import SandboxUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -100,3 +104,11 @@ def sweep(root: Path | None, min_age_s: float = SWEEP_MIN_AGE_S) -> int:
     if removed:
         log.info("sandbox_sweep removed=%d root=%s", removed, base)
     return removed
+
+
+def disk_full(exc: OSError, where: Path | None) -> OSError | SandboxUnavailable:
+    """A full disk as the sentence the asker gets (no retry helps it); any other OSError as it is."""
+    if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+        return exc
+    log.error("sandbox_disk_full dir=%s", where)
+    return SandboxUnavailable(texts.DISK_FULL, misconfigured=True)
