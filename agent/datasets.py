@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from agent.ingest.worker import IngestPool, ParsedFile
 from agent.sandbox.base import DATA_DIR
-from agent.store import DatasetRecord, Store
+from agent.store import DatasetRecord, Store, is_large
 
 
 def unique_name(base: str, taken: set[str]) -> str:
@@ -59,7 +59,7 @@ class Datasets:
             var_name=var,
             blob_sha256=sha,
             file_name=file_name,
-            load_code=parsed.dataset.load_code(f"{DATA_DIR}/{file_name}", var),
+            load_code=parsed.dataset.load_code(f"{DATA_DIR}/{file_name}", var, large=is_large(parsed.rows)),
             profile_text=parsed.profile_text,
             profile=parsed.profile,
             rows=parsed.rows,

@@ -69,6 +69,14 @@ class JsonRecord:
         return cls(**json.loads(raw))
 
 
+# Past this many rows a table is "large": DuckDB is offered, and made sure of when it is loaded.
+LARGE_ROWS = 1_000_000
+
+
+def is_large(rows: int) -> bool:
+    return rows > LARGE_ROWS
+
+
 @dataclass(frozen=True)
 class DatasetRecord:
     """A dataset as stored for a thread: how to find its bytes, how to load them, what they hold."""
@@ -83,6 +91,11 @@ class DatasetRecord:
     rows: int
     columns: tuple[str, ...]
     stored_at: float = 0.0  # epoch seconds it was stored in this thread (0: stored before this was kept)
+
+    @property
+    def large(self) -> bool:
+        """Big enough that the model is told it may query the stored Parquet with DuckDB."""
+        return is_large(self.rows) and self.file_name.endswith(".parquet")
 
     def to_json(self) -> str:
         return json.dumps({**asdict(self), "profile": self.profile.to_json(), "columns": list(self.columns)})

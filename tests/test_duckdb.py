@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
+import subprocess
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -12,6 +15,7 @@ import redis.asyncio as aioredis
 
 from agent.datasets import Datasets
 from agent.guard.code import check_code
+from agent.ingest import ingest_file
 from agent.llm.prompts import datasets_block
 from agent.sandbox.base import DATA_DIR, SandboxProvider
 from agent.sandbox.e2b import E2BSandboxProvider
@@ -108,3 +112,32 @@ async def test_the_prompt_offers_duckdb_only_for_a_large_table(store: Store) -> 
     big = replace(record, rows=2_500_000)
     block = datasets_block([big])
     assert f"{DATA_DIR}/{record.file_name}" in block and "duckdb.sql(" in block and "2,500,000 rows" in block
+
+
+@pytest.mark.parametrize("large", [True, False])
+def test_loading_a_large_table_installs_duckdb_where_the_sandbox_lacks_it(
+    large: bool, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (ds,) = ingest_file("sales.csv", SALES_CSV, max_bytes=1 << 20)
+    path = tmp_path / "sales.parquet"
+    path.write_bytes(ds.stored)
+    installs: list[list[str]] = []
+    found = importlib.util.find_spec
+    # A sandbox like E2B's template, which has neither pyarrow's nor DuckDB's absence fixed for it.
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "duckdb" else found(name, *a))
+    monkeypatch.setattr(subprocess, "run", lambda argv, **_: installs.append(argv[3:]))
+    namespace: dict[str, object] = {}
+    exec(ds.load_code(str(path), "sales", large=large), namespace)
+    assert installs == ([["install", "-q", "duckdb"]] if large else [])
+    assert isinstance(namespace["sales"], pd.DataFrame) and "dataagent_load" not in namespace
+
+
+async def test_only_an_upload_over_a_million_rows_is_loaded_as_large(store: Store) -> None:
+    datasets = Datasets(store, max_bytes=64 << 20)
+    ((small, _),) = await datasets.add("T", "sales.csv", SALES_CSV)
+    rows = "n\n" + "".join(f"{i % 7}\n" for i in range(1_000_001))
+    ((big, _),) = await datasets.add("T", "counts.csv", rows.encode())
+    assert (small.large, big.large) == (False, True)
+    assert "large=True" not in small.load_code and "dataagent_load('/home/user/data/counts.parquet', large=True)" in (
+        big.load_code
+    )

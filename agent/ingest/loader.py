@@ -14,12 +14,12 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-def dataagent_load(path: "str | io.BytesIO", spec: str = "[]") -> "pd.DataFrame":
+def dataagent_load(path: "str | io.BytesIO", spec: str = "[]", large: bool = False) -> "pd.DataFrame":
     """Read a stored dataset: Parquet (types kept in the file) or a normalized CSV with the column
     kinds in `spec` (JSON list of [name, kind]), as the release before Parquet stored them.
 
     CSV text is read as `str` so "01234" keeps its zero, only empty fields are missing, and floats
-    read back bit-exact.
+    read back bit-exact. A `large` table is one the model is told it may query with DuckDB.
     """
     import importlib.util
     import json
@@ -32,12 +32,14 @@ def dataagent_load(path: "str | io.BytesIO", spec: str = "[]") -> "pd.DataFrame"
     else:
         magic = path.getvalue()[:4]
     if magic == b"PAR1":
-        if importlib.util.find_spec("pyarrow") is None:
-            # The E2B template does not promise pyarrow; one install per sandbox keeps Parquet usable.
+        # The E2B template promises neither pyarrow nor DuckDB; one install per sandbox of what is missing.
+        wanted = ["pyarrow", "duckdb"] if large else ["pyarrow"]
+        missing = [name for name in wanted if importlib.util.find_spec(name) is None]
+        if missing:
             import subprocess
             import sys
 
-            subprocess.run([sys.executable, "-m", "pip", "install", "-q", "pyarrow"], check=True, capture_output=True)
+            subprocess.run([sys.executable, "-m", "pip", "install", "-q", *missing], check=True, capture_output=True)
         return pd.read_parquet(path, engine="pyarrow")
     columns = json.loads(spec)
     as_text = ("str", "date", "date_utc")

@@ -116,11 +116,14 @@ class LoadedDataset:
     kinds: tuple[tuple[str, str], ...] = ()
     stored_format: str = STORED_FORMAT
 
-    def load_code(self, path: str, var_name: str | None = None) -> str:
+    def load_code(self, path: str, var_name: str | None = None, *, large: bool = False) -> str:
         """Python that loads the stored file at `path` into a DataFrame named `var_name`.
 
         The path enters the source only as a string literal (`repr`), so a hostile name cannot
         inject code; column names travel inside the Parquet file, never in the source.
+
+        Args:
+            large: the model will be offered DuckDB for this table, so the load makes sure it is there.
 
         Raises:
             ValueError: `var_name` is not a plain Python identifier.
@@ -128,7 +131,8 @@ class LoadedDataset:
         var = var_name or self.var_name
         if not var.isidentifier() or keyword.iskeyword(var):
             raise ValueError(f"not a usable variable name: {var!r}")
-        return f"{LOADER_SOURCE}\n{var} = dataagent_load({str(path)!r})\ndel dataagent_load\n"
+        extra = ", large=True" if large else ""
+        return f"{LOADER_SOURCE}\n{var} = dataagent_load({str(path)!r}{extra})\ndel dataagent_load\n"
 
 
 def ingest(name: str, data: bytes, *, max_bytes: int) -> LoadedDataset:

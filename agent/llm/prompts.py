@@ -55,7 +55,6 @@ UNTRUSTED = (
 _FENCE_TAG = re.compile(r"<(?=\s*/?\s*(?:datasets|output|history)\b)", re.IGNORECASE)
 _FILE_NAME_CHARS = 120
 # Above this many rows a table is big enough that a query over its file beats holding copies in pandas.
-LARGE_ROWS = 1_000_000
 
 
 def unfenced(text: str) -> str:
@@ -74,7 +73,7 @@ def datasets_block(datasets: Sequence[DatasetRecord]) -> str:
 
 def _big_table_hint(record: DatasetRecord) -> str:
     """For a large table, where its Parquet file is and how DuckDB reads it without loading it."""
-    if record.rows <= LARGE_ROWS or not record.file_name.endswith(".parquet"):
+    if not record.large:
         return ""
     # file_name is ours (the variable name and a suffix), never the uploaded name: safe to show as is.
     path = f"{DATA_DIR}/{record.file_name}"
