@@ -93,16 +93,23 @@ def bot_env(
     return env
 
 
-async def start_bot(env: dict[str, str], cwd: Path, log: Path) -> BotProcess:
-    """Start a bot, its log (INFO) to `log`; returns once /healthz answers."""
+async def start_bot(
+    env: dict[str, str], cwd: Path, log: Path, module: str = "bot", healthy_s: float = 60.0
+) -> BotProcess:
+    """Start a bot, its log (INFO) to `log`; returns once /healthz answers (within about `healthy_s`).
+
+    `module` is run as `python -m MODULE serve`: "bot", or a bench wrapper such as "bench.memtrace" (which
+    starts several times slower, so give it a longer `healthy_s`). A bot that never becomes healthy is
+    killed, its process group with it.
+    """
     port = int(env["PORT"])
     with log.open("wb") as out:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "serve", env=env, cwd=cwd, start_new_session=True, stdout=out, stderr=out
+            sys.executable, "-m", module, "serve", env=env, cwd=cwd, start_new_session=True, stdout=out, stderr=out
         )
     bot = BotProcess(proc, port, log)
     async with aiohttp.ClientSession() as session:
-        for _ in range(600):
+        for _ in range(round(healthy_s / 0.1)):
             if proc.returncode is not None:
                 raise SystemExit("a bot process exited during start-up")
             try:
@@ -112,6 +119,8 @@ async def start_bot(env: dict[str, str], cwd: Path, log: Path) -> BotProcess:
             except aiohttp.ClientError:
                 pass
             await asyncio.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGKILL)
+    await proc.wait()
     raise SystemExit("a bot process never became healthy")
 
 

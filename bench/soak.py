@@ -10,6 +10,13 @@ once. Before the first batch and after each, with the bot idle, it samples the b
 under the bot) and Redis used_memory and key count (the bench's Redis holds only this bot's keys).
 Prints the table and each column's least-squares slope per 100 questions over the samples after the
 first batch (the first batch starts the kernels and warms caches, which is not a leak).
+
+With `--memtrace DIR` the bot runs under bench.memtrace (tracemalloc, `--memtrace-frames` frames, default
+25): after each sample and a pause for the batch's last Slack calls, the bench sends it SIGUSR2 and waits
+for the snapshot, DIR/<n>.snap and DIR/<n>.json, n = 0, 1, … ; DIR/index.json maps each n to the
+questions asked by then. Compare them with bench.memtrace_report. tracemalloc slows the bot several times
+over, so RSS there is not the production figure; `--memtrace-frames 0` keeps tracemalloc off and records
+only the counters (RSS, glibc mallinfo2, pymalloc blocks, object counts by type) at full speed.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import os
 import re
 import signal
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +61,8 @@ from tests.test_slack_e2e import share_sales, wait_card
 BATCH = 100
 BUTTONS = ('"show_code"', '"retry_question"')  # a final answer or failure carries one (handlers/render)
 HANG_S = 120.0  # a zero-latency question takes well under a second; this is stuck, not slow
+SETTLE_S = 5.0  # after a batch's last answer, its status clear and other trailing calls finish
+SNAPSHOT_S = 600.0  # a tracemalloc snapshot of a bot with 25-frame tracebacks takes seconds, not minutes
 COLUMNS = ("rss_mb", "fds", "kernels", "redis_kb", "redis_keys", "no_ttl")
 # Ids, timestamps and hashes in key names, collapsed so keys group into families.
 VARYING = re.compile(r"[0-9a-f]{8,}|\d+(\.\d+)?|U0[A-Z0-9]+|C0[A-Z0-9]+")
@@ -150,6 +160,38 @@ async def batch(fake: FakeSlack, bot: BotProcess, threads: list[str], first: int
     return sum(await asyncio.gather(*(one_thread(i) for i in range(len(threads)))))
 
 
+def memtrace_env(env: dict[str, str], directory: Path, frames: int) -> str:
+    """Readies `directory` (old snapshots removed) and `env` for bench.memtrace; returns the module to run."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for old in (*directory.glob("*.snap"), *directory.glob("*.json")):
+        old.unlink()
+    env["DATAAGENT_MEMTRACE_DIR"] = str(directory.resolve())
+    env["DATAAGENT_MEMTRACE_FRAMES"] = str(frames)
+    # The bot starts in a temporary directory, and `bench` is not an installed package.
+    root = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, (root, env.get("PYTHONPATH"))))
+    return "bench.memtrace"
+
+
+async def memtrace_snapshot(bot: BotProcess, directory: Path, n: int, questions: int) -> None:
+    """SIGUSR2 to a bot under bench.memtrace; returns once its snapshot n is written."""
+    done = directory / f"{n}.json"  # written last, renamed into place complete
+    await asyncio.sleep(SETTLE_S)  # the handler blocks the bot's loop: nothing should be in flight
+    started = time.monotonic()
+    os.kill(bot.pid, signal.SIGUSR2)
+    while not done.exists():
+        if bot.proc.returncode is not None:
+            raise SystemExit("the bot exited while taking a tracemalloc snapshot")
+        if time.monotonic() - started > SNAPSHOT_S:
+            raise SystemExit(f"no tracemalloc snapshot {done} after {SNAPSHOT_S:.0f} s")
+        await asyncio.sleep(0.2)
+    index_path = directory / "index.json"
+    index = json.loads(index_path.read_text()) if index_path.exists() else {}
+    index[str(n)] = questions
+    index_path.write_text(json.dumps(index, indent=1))
+    print(f"  memtrace snapshot {n} at {questions} questions ({time.monotonic() - started:.1f} s)", flush=True)
+
+
 def table(samples: list[Sample]) -> None:
     print(f"{'questions':>9} {'RSS MB':>8} {'fds':>5} {'kernels':>7} {'Redis KB':>9} {'keys':>6} {'no TTL':>6}")
     for s in samples:
@@ -166,7 +208,9 @@ def table(samples: list[Sample]) -> None:
     )
 
 
-async def main(questions: int, threads: int, logs: Path | None) -> None:
+async def main(
+    questions: int, threads: int, logs: Path | None, memtrace: Path | None = None, memtrace_frames: int = 25
+) -> None:
     fake_slack = FakeSlack(FAKE_BOT_TOKEN, FAKE_APP_TOKEN, FAKE_SIGNING_SECRET)
     fake_groq = FakeGroq(FAKE_GROQ_KEY)
     await fake_slack.start()
@@ -179,11 +223,15 @@ async def main(questions: int, threads: int, logs: Path | None) -> None:
         with redis_server() as redis_url, tempfile.TemporaryDirectory(prefix="dataagent-bench-soak-") as tmp:
             client = redis.Redis.from_url(redis_url)
             env = bot_env(fake_slack, fake_groq, redis_url, namespace, Path(tmp) / "data", free_port(), threads)
-            bot = await start_bot(env, Path(tmp), (logs or Path(tmp)) / "bot.log")
+            module = "bot" if memtrace is None else memtrace_env(env, memtrace, memtrace_frames)
+            log = (logs or Path(tmp)) / "bot.log"
+            bot = await start_bot(env, Path(tmp), log, module, 60.0 if memtrace is None else SNAPSHOT_S)
             try:
                 thread_ts = [await share_sales(fake_slack, bot.events_url) for _ in range(threads)]
                 await asyncio.gather(*(wait_card(fake_slack, CHANNEL, ts) for ts in thread_ts))
                 samples, failed, hung = [sample(bot, client, 0)], 0, ""
+                if memtrace is not None:
+                    await memtrace_snapshot(bot, memtrace, 0, 0)
                 for first in range(0, questions, BATCH):
                     try:
                         failed += await batch(fake_slack, bot, thread_ts, first, min(BATCH, questions - first))
@@ -192,6 +240,8 @@ async def main(questions: int, threads: int, logs: Path | None) -> None:
                         os.kill(bot.pid, signal.SIGABRT)  # PYTHONFAULTHANDLER: every thread's stack to its log
                         break
                     samples.append(sample(bot, client, min(first + BATCH, questions)))
+                    if memtrace is not None:
+                        await memtrace_snapshot(bot, memtrace, len(samples) - 1, samples[-1].questions)
             finally:
                 await stop_bot(bot)
             lasting = families(persistent(client))
@@ -214,5 +264,11 @@ if __name__ == "__main__":
     parser.add_argument("--questions", type=int, default=1000)
     parser.add_argument("--threads", type=int, default=5)
     parser.add_argument("--logs", type=Path, default=None, help="keep the bot's log in this directory")
+    parser.add_argument(
+        "--memtrace", type=Path, default=None, help="run the bot under tracemalloc; snapshots into this directory"
+    )
+    parser.add_argument(
+        "--memtrace-frames", type=int, default=25, help="tracemalloc frames a traceback; 0: counters only"
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.questions, args.threads, args.logs))
+    asyncio.run(main(args.questions, args.threads, args.logs, args.memtrace, args.memtrace_frames))

@@ -10,6 +10,7 @@ holds it polls for the flag while the engine works, cancels the engine's task an
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
@@ -74,7 +75,8 @@ async def cancellable(
     `offer` (showing the Cancel button) runs beside `work`, not before it: the button costs the answer no time.
     """
     task = asyncio.create_task(work, name=f"work-{job_id}")
-    watch = asyncio.create_task(_watch(state, job_id, poll_s, offer), name=f"cancel-watch-{job_id}")
+    stop = asyncio.Event()
+    watch = asyncio.create_task(_watch(state, job_id, poll_s, offer, stop), name=f"cancel-watch-{job_id}")
     try:
         done, _ = await asyncio.wait({task, watch}, return_when=asyncio.FIRST_COMPLETED)
         if task in done:
@@ -84,6 +86,7 @@ async def cancellable(
         await state.clear_cancel(job_id)
         return Cancelled(watch.result())
     finally:
+        stop.set()  # a watch whose cancel a client call swallowed still ends at its next look
         for pending in (task, watch):
             pending.cancel()
         # Bounded: a watch cancelled inside a Redis or Slack call must not hold the answer back (a
@@ -95,10 +98,13 @@ async def cancellable(
             log.info("cancel_watch_failed job_id=%s error=%r", job_id, watch.exception())
 
 
-async def _watch(state: SlackState, job_id: str, poll_s: float, offer: Callable[[], Awaitable[None]] | None) -> str:
+async def _watch(
+    state: SlackState, job_id: str, poll_s: float, offer: Callable[[], Awaitable[None]] | None, stop: asyncio.Event
+) -> str:
+    """Who clicked Cancel on `job_id`; "" once `stop` is set."""
     if offer is not None:
         await offer()
-    while True:
+    while not stop.is_set():
         try:
             who = await state.cancel_requested(job_id)
         except RedisError as exc:  # a Redis blip must not fail the question; look again next time
@@ -111,4 +117,7 @@ async def _watch(state: SlackState, job_id: str, poll_s: float, offer: Callable[
             who = None
         if who:
             return who
-        await asyncio.sleep(poll_s)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(poll_s):
+                await stop.wait()
+    return ""

@@ -74,3 +74,34 @@ async def test_a_cancel_the_redis_client_reports_as_a_timeout_still_ends_the_wat
     # Not a watch left polling Redis for the rest of the process's life, one per question.
     assert [t for t in asyncio.all_tasks() if t.get_name().startswith("cancel-watch-")] == []
     assert state.polls == 1
+
+
+class _SwallowsCancel:
+    """A state whose Redis call swallows the watch's cancel and returns as if nothing happened."""
+
+    def __init__(self) -> None:
+        self.polling = asyncio.Event()
+        self.polls = 0
+
+    async def cancel_requested(self, job_id: str) -> str | None:
+        self.polls += 1
+        self.polling.set()
+        try:
+            await asyncio.sleep(0.05)
+        except asyncio.CancelledError:
+            return None  # the cancel is gone: only the watch's own stop can end it now
+        return None
+
+
+async def test_a_watch_whose_cancel_was_swallowed_stops_at_its_next_look() -> None:
+    state = _SwallowsCancel()
+
+    async def work() -> str:
+        await state.polling.wait()
+        return "the answer"
+
+    result = await cancellable(cast(SlackState, cast(Any, state)), "q:C1:3.0", work(), poll_s=0.01)
+    assert result == "the answer"
+    await asyncio.sleep(0.2)  # many poll intervals: a watch still polling would have looked again
+    assert [t for t in asyncio.all_tasks() if t.get_name().startswith("cancel-watch-")] == []
+    assert state.polls == 1

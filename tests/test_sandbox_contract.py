@@ -198,3 +198,19 @@ async def test_local_sandboxes_give_back_every_descriptor_when_closed_killed_or_
                 await box.run("1", timeout=10)
         await box.close()
     assert sorted(os.listdir("/proc/self/fd")) == before
+
+
+async def test_a_local_kernels_unread_replies_do_not_pile_up(local_provider: LocalSandboxProvider) -> None:
+    # Each reply left on the shell socket pins native memory for the kernel's life (the soak's slow growth).
+    box = await local_provider.create()
+    try:
+        for n in range(30):
+            assert (await box.run(f"x = {n}", timeout=30)).error is None
+        waiting = 0
+        socket = box._client.shell_channel.socket  # type: ignore[union-attr]
+        while await socket.poll(200):
+            await socket.recv_multipart()
+            waiting += 1
+        assert waiting <= 1
+    finally:
+        await box.close()

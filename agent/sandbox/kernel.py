@@ -133,6 +133,7 @@ async def run_cell(client: AsyncKernelClient, code: str, timeout: float, output_
     """
     started = time.monotonic()
     collector = _Collector(cap=output_cap)
+    await drop_replies(client)
     try:
         msg_id = client.execute(code, store_history=True, allow_stdin=False, stop_on_error=False)
     except zmq.ZMQError as exc:
@@ -149,8 +150,24 @@ async def run_cell(client: AsyncKernelClient, code: str, timeout: float, output_
         if msg.get("parent_header", {}).get("msg_id") != msg_id:
             continue
         if msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle":
+            await drop_replies(client)
             return collector.execution(started)
         collector.handle(msg)
+
+
+async def drop_replies(client: AsyncKernelClient) -> None:
+    """Throw away what waits on the shell and control channels, unread: the replies to cells and
+    interrupts, whose outputs came on iopub. Left there, each reply pins about 18 KB of libzmq's native
+    memory, up to the socket's 1,000-message limit, for as long as the kernel lives (the soak bench's
+    +1 MB per 100 questions)."""
+    for channel in (client.shell_channel, client.control_channel):
+        while True:
+            try:
+                await channel.socket.recv_multipart(flags=zmq.NOBLOCK, copy=False)
+            except zmq.Again:
+                break
+            except zmq.ZMQError as exc:
+                raise Disconnected(str(exc)) from exc
 
 
 async def drain_until_idle(client: AsyncKernelClient, msg_id: str, timeout: float) -> bool:
@@ -219,6 +236,9 @@ def connect(connection: Connection, socket_base: str) -> AsyncKernelClient:
     # With no peer a send would wait for one forever, on the event loop's thread; give up instead.
     context.setsockopt(zmq.SNDTIMEO, SEND_TIMEOUT_MS)
     client = AsyncKernelClient(context=context)
+    # Replay protection remembers every message's signature (up to 65,536, about 10 MB per kernel); it
+    # guards nothing here: the only peer is the kernel, which holds the key anyway.
+    client.session.digest_history_size = 0
     client.load_connection_info(connection.info(socket_base))
     client.start_channels(shell=True, iopub=True, stdin=False, hb=False, control=True)
     return client

@@ -68,6 +68,7 @@ class LocalSandbox:
         self._kernel_pid = 0
         self._threads = 0
         self._stderr: StderrTail | None = None
+        self._died: asyncio.Task[int] | None = None
         self._lock = asyncio.Lock()
         self._closed = False
 
@@ -95,18 +96,18 @@ class LocalSandbox:
         )
         self._stderr.start()
         ready = asyncio.create_task(self._connect(timeout))
-        died = asyncio.create_task(self._proc.wait())
-        done, _ = await asyncio.wait({ready, died}, timeout=timeout + 1, return_when=asyncio.FIRST_COMPLETED)
+        # One watch on the jail's exit for its whole life: each `Process.wait` leaves a waiter with the
+        # transport until the process exits, cancelled or not (one per cell, when made per cell).
+        self._died = asyncio.create_task(self._proc.wait())
+        done, _ = await asyncio.wait({ready, self._died}, timeout=timeout + 1, return_when=asyncio.FIRST_COMPLETED)
         if ready not in done or ready.exception() is not None:
             ready.cancel()
-            died.cancel()
             await self.close()
             detail = self._stderr.text.strip()[-600:]
             if not detail:
                 code = self._proc.returncode
                 detail = f"exited with code {code}" if code is not None else f"no answer within {timeout:g} s"
             raise SandboxUnavailable(jail.explain_start_failure(detail), misconfigured=jail.refused(detail))
-        died.cancel()
         # Whatever runs in the jail now (its init and the kernel) is legitimate; anything that
         # appears later was started by user code and is fair game for `reap_strays`.
         initial = procs.descendants(self._proc.pid)
@@ -151,22 +152,21 @@ class LocalSandbox:
         async with self._lock:
             self._ensure_running()
             assert self._proc is not None and self._client is not None
+            assert self._died is not None
             cell = asyncio.create_task(run_cell(self._client, code, timeout, self._output_cap))
-            died = asyncio.create_task(self._proc.wait())
             try:
-                await asyncio.wait({cell, died}, return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait({cell, self._died}, return_when=asyncio.FIRST_COMPLETED)
                 if not cell.done():
                     raise await self._lost()
                 try:
                     execution = cell.result()
                 except CellTimeout as timed_out:
-                    execution = await self._interrupt(timed_out, timeout, died)
+                    execution = await self._interrupt(timed_out, timeout, self._died)
                 except kernel.Disconnected:
                     raise await self._cut_off() from None
                 return await self._unless_poisoned(execution)
             finally:
                 cell.cancel()
-                died.cancel()
                 if self._proc.returncode is None:
                     await asyncio.to_thread(procs.reap_strays, self._proc.pid, self._keep)
 
@@ -265,6 +265,8 @@ class LocalSandbox:
             # The jail's init takes everything with it; make sure before we report it closed.
             if not await asyncio.to_thread(procs.wait_gone, inside, 5.0):
                 await asyncio.to_thread(procs.kill_all, inside)
+        if self._died is not None:
+            self._died.cancel()
         if self._stderr is not None:
             await self._stderr.close(grace_s=2.0)  # with the jail gone the pipe ends at once
         if self.cgroup is not None:
