@@ -24,19 +24,14 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from bench.soak import slope
+
 PROJECT = ("/agent/", "/handlers/", "/bot/", "/jobqueue/")
-
-
-def slope(xs: list[float], ys: list[float]) -> float:
-    if len(xs) < 2:
-        return 0.0
-    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
-    var = sum((x - mx) ** 2 for x in xs)
-    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / var if var else 0.0
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def short(filename: str) -> str:
-    for marker in ("site-packages/", "/lib/python3.11/", "/work/wt/"):
+    for marker in ("site-packages/", "/lib/python3.11/", f"{ROOT}/"):
         if marker in filename:
             return filename.split(marker, 1)[1]
     return filename
