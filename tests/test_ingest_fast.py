@@ -14,7 +14,7 @@ from agent.ingest.fastcsv import read_strings
 from agent.ingest.numbers import parse_numbers
 from agent.ingest.plainnum import MIN_DISTINCT, plain_numbers
 from agent.ingest.shapes import cannot_be_dates, cannot_be_numbers
-from agent.ingest.sniff import Text
+from agent.ingest.text import Text
 
 RNG = np.random.default_rng(7)
 N = MIN_DISTINCT + 500

@@ -17,7 +17,7 @@ import pandas as pd
 
 from agent.errors import DatasetError
 from agent.ingest.fastcsv import read_strings
-from agent.ingest.sniff import Text
+from agent.ingest.text import Text
 
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}

@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from agent.ingest.sniff import Text
+from agent.ingest.text import Text
 
 # Arrow splits the text into blocks it parses in parallel; a block must hold whole rows. Smaller blocks
 # hold less in flight (4 MB: 45 MB less at the peak of a 100 MB file than 16 MB, as fast).
