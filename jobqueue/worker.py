@@ -340,6 +340,7 @@ class Worker(Generic[P]):
         """Refresh held entries well within `claim_idle_s`; cancel handlers whose lease was lost."""
         while True:
             await asyncio.sleep(max(0.02, self.queue.claim_idle_s / 3))
+            raise_if_cancelled()  # a cancel a client call swallowed last time round must still end the loop
             held = list(self._held)
             if not held:
                 continue
@@ -353,6 +354,7 @@ class Worker(Generic[P]):
     async def _reclaim_loop(self, stop: asyncio.Event) -> None:
         every = max(0.05, min(self.reclaim_s, self.queue.claim_idle_s / 2))
         while not await wait_event(stop, every):
+            raise_if_cancelled()  # as in the fresh loop
             free = self._free()
             found = await self._guard(partial(self.queue.reclaim, free), "reclaim") if free > 0 else None
             for d in found or []:
